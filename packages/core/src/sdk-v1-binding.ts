@@ -1,0 +1,367 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { type JsonRpcErrorObject, toJsonRpcError, toToolResult } from './error-mapping.js';
+import { ConfigError, isWardenError } from './errors.js';
+import type { EventSink } from './events.js';
+import { type Call, type CallKind, type CallResult, composeGuards, type Guard } from './guard.js';
+import { type CallPolicy, resolvePolicy, type ToolAnnotationsLike } from './policy.js';
+import {
+  createSecurityContext,
+  type HandlerExtraLike,
+  type SecurityContext,
+  type TransportKind,
+} from './security-context.js';
+
+/** Policies per tool name, resource name (or URI) and prompt name. */
+export interface PolicyMap {
+  readonly tools?: Readonly<Record<string, CallPolicy>>;
+  readonly resources?: Readonly<Record<string, CallPolicy>>;
+  readonly prompts?: Readonly<Record<string, CallPolicy>>;
+}
+
+/** Options for {@link secureMcpServer}. */
+export interface SecureServerOptions {
+  /** Guards, outermost first (e.g. audit, authorize, rate limit, validate, sanitize). */
+  readonly guards: readonly Guard[];
+  /** Where security events go. Default: dropped. */
+  readonly events?: EventSink;
+  /** Per-call policy as data. Read at call time, so later {@link WardenBinding.setPolicy} calls apply. */
+  readonly policies?: PolicyMap;
+  /** Defaults applied under every policy. */
+  readonly defaultPolicy?: CallPolicy;
+  /** The transport the server is connected to, as events report it. Default: inferred per call. */
+  readonly transport?: TransportKind;
+}
+
+/** What {@link secureMcpServer} returns. */
+export interface WardenBinding {
+  readonly server: McpServer;
+  /** Sets or replaces the policy of one tool, resource or prompt. */
+  setPolicy(kind: CallKind, name: string, policy: CallPolicy): void;
+}
+
+type AnyFunction = (...args: unknown[]) => unknown;
+type RawRequest = { method: string; params?: Record<string, unknown> };
+type RawHandler = (request: RawRequest, extra: HandlerExtraLike) => Promise<unknown>;
+
+interface ToolEntry {
+  annotations?: ToolAnnotationsLike;
+  inputSchema?: unknown;
+  handler: unknown;
+}
+interface ResourceEntry {
+  name: string;
+  readCallback: unknown;
+}
+interface TemplateEntry {
+  readCallback: unknown;
+  resourceTemplate: { uriTemplate: { match(uri: string): unknown } };
+}
+interface PromptEntry {
+  argsSchema?: unknown;
+  callback: unknown;
+}
+interface ProtocolInternals {
+  _requestHandlers: Map<string, RawHandler>;
+  fallbackRequestHandler?: RawHandler;
+}
+interface McpServerInternals {
+  server: ProtocolInternals;
+  _registeredTools: Record<string, ToolEntry>;
+  _registeredResources: Record<string, ResourceEntry>;
+  _registeredResourceTemplates: Record<string, TemplateEntry>;
+  _registeredPrompts: Record<string, PromptEntry>;
+}
+
+const BOUND = Symbol.for('mcp-warden.bound');
+const URL_ELICITATION_REQUIRED = -32042;
+const GUARDED_METHODS: Readonly<Record<string, CallKind>> = {
+  'tools/call': 'tool',
+  'resources/read': 'resource',
+  'prompts/get': 'prompt',
+};
+
+/** An error the SDK's protocol layer turns into exactly this JSON-RPC error. */
+class ProtocolError extends Error {
+  readonly code: number;
+  readonly data: JsonRpcErrorObject['data'];
+  constructor(error: JsonRpcErrorObject) {
+    super(error.message);
+    this.name = 'ProtocolError';
+    this.code = error.code;
+    this.data = error.data;
+  }
+}
+
+/** Errors raised by the SDK's own handler (not by guards): passed through untouched. */
+class FromInnerHandler {
+  constructor(readonly error: unknown) {}
+}
+
+const contexts = new WeakMap<object, SecurityContext>();
+
+/**
+ * The security context of the call whose handler received `extra`. Tool, resource and prompt handlers
+ * on a secured server use it to reach the principal and to emit events.
+ */
+export function getSecurityContext(extra: object): SecurityContext | undefined {
+  return contexts.get(extra);
+}
+
+function reportUnexpected(error: unknown, context: SecurityContext | undefined): void {
+  if (isWardenError(error) || context === undefined) return;
+  context.emit({
+    type: 'internal_error',
+    correlationId: context.correlationId,
+    errorName: error instanceof Error ? error.name : typeof error,
+    errorMessage: error instanceof Error ? error.message : String(error),
+  });
+}
+
+function isUrlElicitationRequired(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === URL_ELICITATION_REQUIRED;
+}
+
+/** Wraps a tool/resource/prompt callback so that nothing it throws reaches the client verbatim. */
+function containFailures(kind: CallKind, callback: unknown): unknown {
+  if (typeof callback === 'function') {
+    const original = callback as AnyFunction;
+    return async function guardedCallback(this: unknown, ...args: unknown[]): Promise<unknown> {
+      try {
+        return await original.apply(this, args);
+      } catch (error) {
+        if (kind === 'tool' && isUrlElicitationRequired(error)) throw error;
+        const extra = args[args.length - 1];
+        const context = typeof extra === 'object' && extra !== null ? contexts.get(extra) : undefined;
+        const correlationId = context?.correlationId ?? crypto.randomUUID();
+        reportUnexpected(error, context);
+        if (kind === 'tool') return toToolResult(error, correlationId);
+        throw new ProtocolError(toJsonRpcError(error, correlationId));
+      }
+    };
+  }
+  if (typeof callback === 'object' && callback !== null && 'createTask' in callback) {
+    // Task-based tool handlers (experimental in the SDK): guard the task's creation.
+    const taskHandler = callback as Record<string, unknown>;
+    return {
+      ...taskHandler,
+      createTask: containFailures(kind, (taskHandler.createTask as AnyFunction).bind(taskHandler)),
+    };
+  }
+  return callback;
+}
+
+const guardedEntries = new WeakSet<object>();
+
+function guardCallbackOf(entry: unknown, key: string, kind: CallKind): void {
+  if (typeof entry !== 'object' || entry === null || guardedEntries.has(entry)) return;
+  guardedEntries.add(entry);
+  let wrapped = containFailures(kind, (entry as Record<string, unknown>)[key]);
+  // An accessor, so that `update({ callback })` and direct assignment are guarded as well.
+  Object.defineProperty(entry, key, {
+    get: () => wrapped,
+    set: (value: unknown) => {
+      wrapped = containFailures(kind, value);
+    },
+    enumerable: true,
+    configurable: false,
+  });
+}
+
+function guardRegistry<K extends keyof McpServerInternals>(
+  owner: McpServerInternals,
+  field: K,
+  key: string,
+  kind: CallKind,
+): void {
+  const registry = owner[field] as Record<string, unknown>;
+  for (const entry of Object.values(registry)) guardCallbackOf(entry, key, kind);
+  owner[field] = new Proxy(registry, {
+    set(target, property, value, receiver) {
+      guardCallbackOf(value, key, kind);
+      return Reflect.set(target, property, value, receiver);
+    },
+    defineProperty(target, property, descriptor) {
+      guardCallbackOf(descriptor.value, key, kind);
+      return Reflect.defineProperty(target, property, descriptor);
+    },
+  }) as McpServerInternals[K];
+}
+
+function assertSupportedSdk(server: McpServer): McpServerInternals {
+  const internals = server as unknown as Partial<McpServerInternals>;
+  const ok =
+    typeof internals._registeredTools === 'object' &&
+    typeof internals._registeredResources === 'object' &&
+    typeof internals._registeredResourceTemplates === 'object' &&
+    typeof internals._registeredPrompts === 'object' &&
+    internals.server?._requestHandlers instanceof Map;
+  if (!ok) {
+    throw new ConfigError(
+      'ERR_UNSUPPORTED_SDK',
+      'this version of @modelcontextprotocol/sdk is not supported by the mcp-warden binding',
+    );
+  }
+  return internals as McpServerInternals;
+}
+
+function normalizeUri(uri: string): string {
+  try {
+    return new URL(uri).toString();
+  } catch {
+    return uri;
+  }
+}
+
+/**
+ * Makes every tool, resource and prompt of an SDK v1 `McpServer` — registered before or after this
+ * call, or replaced later through `update()` — run through the guard pipeline. Thrown errors never
+ * reach the client verbatim: warden errors become coded tool errors (or JSON-RPC errors for
+ * resources and prompts), anything else a generic internal error with a correlation id.
+ */
+export function secureMcpServer(server: McpServer, options: SecureServerOptions): WardenBinding {
+  const internals = assertSupportedSdk(server);
+  if ((server as unknown as Record<symbol, unknown>)[BOUND]) {
+    throw new ConfigError('ERR_ALREADY_SECURED', 'this McpServer is already secured');
+  }
+  Object.defineProperty(server, BOUND, { value: true });
+
+  const policies = {
+    tool: { ...options.policies?.tools },
+    resource: { ...options.policies?.resources },
+    prompt: { ...options.policies?.prompts },
+  } satisfies Record<CallKind, Record<string, CallPolicy>>;
+  const run = composeGuards(options.guards);
+
+  const describe = (kind: CallKind, params: Record<string, unknown>) => {
+    if (kind === 'resource') {
+      const uri = typeof params.uri === 'string' ? params.uri : '';
+      const normalized = normalizeUri(uri);
+      const staticEntry = internals._registeredResources[normalized];
+      let name = staticEntry?.name;
+      if (name === undefined) {
+        for (const [templateName, template] of Object.entries(internals._registeredResourceTemplates)) {
+          if (template.resourceTemplate.uriTemplate.match(normalized)) {
+            name = templateName;
+            break;
+          }
+        }
+      }
+      const policyName = name !== undefined && policies.resource[name] ? name : uri;
+      return {
+        name: name ?? uri,
+        uri,
+        policy: policies.resource[policyName],
+        annotations: undefined,
+        schema: undefined,
+      };
+    }
+    const name = typeof params.name === 'string' ? params.name : '';
+    if (kind === 'tool') {
+      const entry = internals._registeredTools[name];
+      return {
+        name,
+        uri: undefined,
+        policy: policies.tool[name],
+        annotations: entry?.annotations,
+        schema: entry?.inputSchema,
+      };
+    }
+    const entry = internals._registeredPrompts[name];
+    return {
+      name,
+      uri: undefined,
+      policy: policies.prompt[name],
+      annotations: undefined,
+      schema: entry?.argsSchema,
+    };
+  };
+
+  const guardRequest = (kind: CallKind, inner: RawHandler): RawHandler =>
+    async function guardedRequest(request, extra) {
+      const params = request.params ?? {};
+      const described = describe(kind, params);
+      const target = `${kind}:${kind === 'resource' ? described.uri : described.name}`;
+      const context = createSecurityContext(extra, {
+        ...(options.events === undefined ? {} : { sink: options.events }),
+        ...(options.transport === undefined ? {} : { transport: options.transport }),
+        target,
+      });
+      contexts.set(extra, context);
+      const rawArguments = params.arguments;
+      try {
+        const call: Call = {
+          kind,
+          name: described.name,
+          ...(described.uri === undefined ? {} : { uri: described.uri }),
+          arguments:
+            typeof rawArguments === 'object' && rawArguments !== null
+              ? (rawArguments as Record<string, unknown>)
+              : undefined,
+          inputSchema: described.schema,
+          policy: resolvePolicy(described.policy, described.annotations, options.defaultPolicy),
+          context,
+        };
+        return await run(call, async (final) => {
+          const forwarded =
+            final.arguments === rawArguments
+              ? request
+              : { ...request, params: { ...params, arguments: final.arguments } };
+          try {
+            return (await inner(forwarded, extra)) as CallResult;
+          } catch (error) {
+            throw new FromInnerHandler(error);
+          }
+        });
+      } catch (error) {
+        if (error instanceof FromInnerHandler) throw error.error;
+        reportUnexpected(error, context);
+        if (kind === 'tool') return toToolResult(error, context.correlationId);
+        throw new ProtocolError(toJsonRpcError(error, context.correlationId));
+      }
+    };
+
+  guardRegistry(internals, '_registeredTools', 'handler', 'tool');
+  guardRegistry(internals, '_registeredResources', 'readCallback', 'resource');
+  guardRegistry(internals, '_registeredResourceTemplates', 'readCallback', 'resource');
+  guardRegistry(internals, '_registeredPrompts', 'callback', 'prompt');
+
+  const protocol = internals.server;
+  const handlers = protocol._requestHandlers;
+  const setHandler = Map.prototype.set.bind(handlers) as (method: string, handler: RawHandler) => void;
+  const guardIfNeeded = (method: string, handler: RawHandler): RawHandler => {
+    const kind = GUARDED_METHODS[method];
+    return kind === undefined ? handler : guardRequest(kind, handler);
+  };
+  for (const [method, handler] of [...handlers]) setHandler(method, guardIfNeeded(method, handler));
+  // Every later `setRequestHandler` (the SDK registers its handlers lazily) goes through here.
+  Object.defineProperty(handlers, 'set', {
+    value: (method: string, handler: RawHandler) => {
+      setHandler(method, guardIfNeeded(method, handler));
+      return handlers;
+    },
+  });
+  // A fallback handler could otherwise answer a guarded method without the pipeline.
+  let fallback = protocol.fallbackRequestHandler;
+  Object.defineProperty(protocol, 'fallbackRequestHandler', {
+    get: () =>
+      fallback === undefined
+        ? undefined
+        : (request: RawRequest, extra: HandlerExtraLike) => {
+            const kind = GUARDED_METHODS[request.method];
+            const handler = fallback as RawHandler;
+            return kind === undefined ? handler(request, extra) : guardRequest(kind, handler)(request, extra);
+          },
+    set: (value: RawHandler | undefined) => {
+      fallback = value;
+    },
+    configurable: false,
+  });
+
+  return {
+    server,
+    setPolicy(kind: CallKind, name: string, policy: CallPolicy): void {
+      resolvePolicy(policy, undefined);
+      policies[kind][name] = policy;
+    },
+  };
+}

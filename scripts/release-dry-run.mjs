@@ -1,0 +1,50 @@
+// Proves every public package would publish with the right files, and that changed packages carry a
+// changeset (`changeset status` against the previous commit).
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { publicPackages } from './public-packages.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+const run = (cmd, args, cwd = root) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+const problems = [];
+
+for (const { path, manifest } of publicPackages(root)) {
+  const [packed] = JSON.parse(run('npm', ['pack', '--dry-run', '--json', '--loglevel=error'], path));
+  const files = packed.files.map((file) => file.path);
+  for (const required of ['package.json', 'README.md', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts']) {
+    if (!files.includes(required)) problems.push(`${manifest.name}: ${required} would not be published`);
+  }
+  for (const file of files) {
+    if (/^(src|test|examples)\//.test(file) || file.endsWith('.tsbuildinfo')) {
+      problems.push(`${manifest.name}: ${file} would be published`);
+    }
+  }
+  if (manifest.publishConfig?.access !== 'public')
+    problems.push(`${manifest.name}: publishConfig.access is not public`);
+  console.log(`${manifest.name}@${manifest.version}: ${files.length} files, ${packed.size} bytes packed`);
+}
+run('pnpm', ['-r', '--filter', './packages/*', 'publish', '--dry-run', '--no-git-checks']);
+
+let hasParent = true;
+try {
+  run('git', ['rev-parse', '--verify', 'HEAD~1']);
+} catch {
+  hasParent = false;
+}
+if (hasParent) {
+  try {
+    run('pnpm', ['exec', 'changeset', 'status', '--since=HEAD~1']);
+    console.log('changeset status: every package changed since HEAD~1 has a changeset');
+  } catch (error) {
+    problems.push(
+      `changeset status failed:\n${error.stdout?.toString() ?? ''}${error.stderr?.toString() ?? ''}`,
+    );
+  }
+}
+
+if (problems.length > 0) {
+  console.error(problems.join('\n'));
+  process.exit(1);
+}
+console.log('release dry run: ok');
