@@ -3,7 +3,7 @@ import { type JsonRpcErrorObject, toJsonRpcError, toToolResult } from './error-m
 import { ConfigError, isWardenError } from './errors.js';
 import type { EventSink } from './events.js';
 import { type Call, type CallKind, type CallResult, composeGuards, type Guard } from './guard.js';
-import { type CallPolicy, resolvePolicy, type ToolAnnotationsLike } from './policy.js';
+import { type CallPolicy, type ResolvedPolicy, resolvePolicy, type ToolAnnotationsLike } from './policy.js';
 import {
   createSecurityContext,
   type HandlerExtraLike,
@@ -125,10 +125,8 @@ function isUrlElicitationRequired(error: unknown): boolean {
 function containFailures(kind: CallKind, callback: unknown): unknown {
   if (typeof callback === 'function') {
     const original = callback as AnyFunction;
-    return async function guardedCallback(this: unknown, ...args: unknown[]): Promise<unknown> {
-      try {
-        return await original.apply(this, args);
-      } catch (error) {
+    return function guardedCallback(this: unknown, ...args: unknown[]): unknown {
+      const contain = (error: unknown): unknown => {
         if (kind === 'tool' && isUrlElicitationRequired(error)) throw error;
         const extra = args[args.length - 1];
         const context = typeof extra === 'object' && extra !== null ? contexts.get(extra) : undefined;
@@ -136,6 +134,12 @@ function containFailures(kind: CallKind, callback: unknown): unknown {
         reportUnexpected(error, context);
         if (kind === 'tool') return toToolResult(error, correlationId);
         throw new ProtocolError(toJsonRpcError(error, correlationId));
+      };
+      try {
+        const result = original.apply(this, args);
+        return result instanceof Promise ? result.catch(contain) : result;
+      } catch (error) {
+        return contain(error);
       }
     };
   }
@@ -231,6 +235,23 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
     prompt: { ...options.policies?.prompts },
   } satisfies Record<CallKind, Record<string, CallPolicy>>;
   const run = composeGuards(options.guards);
+  // Resolving a policy allocates; reuse the last resolution while its inputs are the same objects.
+  const resolved = new Map<string, { policy: unknown; annotations: unknown; value: ResolvedPolicy }>();
+  const policyFor = (
+    kind: CallKind,
+    name: string,
+    policy: CallPolicy | undefined,
+    annotations: ToolAnnotationsLike | undefined,
+  ) => {
+    const key = `${kind}:${name}`;
+    const cached = resolved.get(key);
+    if (cached !== undefined && cached.policy === policy && cached.annotations === annotations)
+      return cached.value;
+    const value = resolvePolicy(policy, annotations, options.defaultPolicy);
+    if (resolved.size >= 10_000) resolved.clear();
+    resolved.set(key, { policy, annotations, value });
+    return value;
+  };
 
   const describe = (kind: CallKind, params: Record<string, unknown>) => {
     if (kind === 'resource') {
@@ -298,19 +319,17 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
               ? (rawArguments as Record<string, unknown>)
               : undefined,
           inputSchema: described.schema,
-          policy: resolvePolicy(described.policy, described.annotations, options.defaultPolicy),
+          policy: policyFor(kind, described.name, described.policy, described.annotations),
           context,
         };
-        return await run(call, async (final) => {
+        return await run(call, (final) => {
           const forwarded =
             final.arguments === rawArguments
               ? request
               : { ...request, params: { ...params, arguments: final.arguments } };
-          try {
-            return (await inner(forwarded, extra)) as CallResult;
-          } catch (error) {
+          return (inner(forwarded, extra) as Promise<CallResult>).catch((error: unknown) => {
             throw new FromInnerHandler(error);
-          }
+          });
         });
       } catch (error) {
         if (error instanceof FromInnerHandler) throw error.error;

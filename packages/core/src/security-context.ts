@@ -1,5 +1,6 @@
 import {
   defaultLevel,
+  type EventBase,
   type EventOutcome,
   type EventPrincipal,
   type EventSink,
@@ -58,13 +59,21 @@ function defaultOutcome(type: SecurityEventType): EventOutcome {
   return 'success';
 }
 
-function eventPrincipal(principal: Principal | undefined): EventPrincipal | undefined {
-  if (principal === undefined) return undefined;
+function eventPrincipal(principal: Principal): EventPrincipal {
   return {
     subject: principal.subject,
     method: principal.method,
     ...(principal.clientId === undefined ? {} : { clientId: principal.clientId }),
   };
+}
+
+const correlationPrefix = crypto.randomUUID().slice(0, 24);
+let correlationCounter = 0;
+
+/** A process-unique id: a random per-process prefix and a counter (cheap, and never reused in a process). */
+function nextCorrelationId(): string {
+  correlationCounter = (correlationCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${correlationPrefix}${correlationCounter.toString(16).padStart(12, '0')}`;
 }
 
 /** Builds the security context of one call from the SDK's handler `extra`. */
@@ -78,13 +87,19 @@ export function createSecurityContext(
   const remoteAddress = typeof remote === 'string' ? remote : undefined;
   const transport = options.transport ?? (extra.requestInfo === undefined ? 'unknown' : 'http');
   const requestId = String(extra.requestId);
-  const base = {
-    requestId,
-    ...(extra.sessionId === undefined ? {} : { sessionId: extra.sessionId }),
-    ...(principal === undefined ? {} : { principal: eventPrincipal(principal) }),
-    transport,
-    ...(remoteAddress === undefined ? {} : { remoteAddress }),
-    ...(options.target === undefined ? {} : { target: options.target }),
+  // Built on the first event only: most calls emit none.
+  let base: Partial<EventBase> | undefined;
+  const eventBase = (): Partial<EventBase> => {
+    if (base !== undefined) return base;
+    base = {
+      requestId,
+      ...(extra.sessionId === undefined ? {} : { sessionId: extra.sessionId }),
+      ...(principal === undefined ? {} : { principal: eventPrincipal(principal) }),
+      transport,
+      ...(remoteAddress === undefined ? {} : { remoteAddress }),
+      ...(options.target === undefined ? {} : { target: options.target }),
+    } satisfies Partial<EventBase>;
+    return base;
   };
   return Object.freeze({
     principal,
@@ -93,13 +108,13 @@ export function createSecurityContext(
     transport,
     remoteAddress,
     signal: extra.signal,
-    correlationId: options.correlationId ?? crypto.randomUUID(),
+    correlationId: options.correlationId ?? nextCorrelationId(),
     emit(event: SecurityEventInput): void {
       const outcome = event.outcome ?? defaultOutcome(event.type);
       const full = {
         time: new Date().toISOString(),
         level: defaultLevel(event.type, outcome),
-        ...base,
+        ...eventBase(),
         ...event,
         outcome,
       } as SecurityEvent;
