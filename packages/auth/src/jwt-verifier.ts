@@ -1,0 +1,344 @@
+import type { KeyObject } from 'node:crypto';
+import { ConfigError, type EventSink } from '@mcp-warden/core';
+import { type CryptoKey, type JWSHeaderParameters, type JWTPayload, jwtVerify } from 'jose';
+import { createKeyResolver, type KeyResolver, type KeySource } from './key-sources.js';
+import { scopesFromClaims } from './scopes.js';
+import { TokenCache, type TokenCacheOptions, tokenCacheKey } from './token-cache.js';
+import { mapVerificationError, tokenError } from './token-errors.js';
+
+/** How strictly the JOSE header `typ` is checked. */
+export type TypMode = 'strict' | 'lenient';
+
+/** Options of {@link createJwtVerifier}. */
+export interface JwtVerifierOptions {
+  /** Accepted issuer(s), compared exactly (no trailing-slash normalisation). Required. */
+  readonly issuer: string | readonly string[];
+  /**
+   * This server's resource identifier (RFC 8707). The token's `aud` must contain exactly this string.
+   * Required: the audience check cannot be switched off.
+   */
+  readonly resource: string | URL;
+  /** Where keys come from; each source has its own algorithm allowlist; an algorithm may appear in one source only. */
+  readonly keys: readonly KeySource[];
+  /** Clock skew tolerated for `exp`, `nbf` and `iat`, seconds. Default 60; at most 300. */
+  readonly clockToleranceSec?: number;
+  /** Oldest accepted token by `iat`, seconds (makes `iat` required). Default: no limit. */
+  readonly maxTokenAgeSec?: number;
+  /** `strict`: `typ` must be `at+jwt` (RFC 9068). `lenient`: also `JWT` or none, never another type. Default `strict`. */
+  readonly typ?: TypMode;
+  /** Longest accepted token, checked before any decoding, bytes. Default 8192. */
+  readonly maxTokenBytes?: number;
+  /** Claims that must be present besides `iss`, `aud`, `exp` (always required). Default `['sub']`. */
+  readonly requiredClaims?: readonly string[];
+  /** Verified-token cache; `false` turns it off. Default on: 10000 entries, 300 s. */
+  readonly cache?: TokenCacheOptions | false;
+  /** Where start-up warnings go (as `sys_startup`). Default: none. */
+  readonly events?: EventSink;
+  /** The clock, in ms since the epoch. Default `Date.now`; for tests. */
+  readonly now?: () => number;
+}
+
+/** A key binding the token carries in `cnf` (RFC 8705 / RFC 9449). */
+export interface TokenBinding {
+  /** RFC 9449: SHA-256 JWK thumbprint of the DPoP key. */
+  readonly jkt?: string;
+  /** RFC 8705: SHA-256 thumbprint of the client certificate (base64url). */
+  readonly x5tS256?: string;
+}
+
+/** A verified access token. Holds claims, never the token itself. */
+export interface VerifiedToken {
+  readonly subject: string;
+  readonly clientId: string;
+  readonly issuer: string;
+  readonly scopes: readonly string[];
+  /** `exp`, seconds since the epoch. */
+  readonly expiresAt: number;
+  readonly claims: Readonly<JWTPayload>;
+  readonly header: Readonly<JWSHeaderParameters>;
+  readonly binding: TokenBinding | undefined;
+}
+
+/** How the token was presented, for sender-constrained tokens. */
+export interface Presentation {
+  /** `bearer` (default) or `dpop`. A DPoP- or certificate-bound token as plain bearer is refused. */
+  readonly scheme?: 'bearer' | 'dpop';
+  /** SHA-256 thumbprint (base64url) of the verified client certificate on this connection. */
+  readonly certificateThumbprint?: string;
+  /** RFC 7638 thumbprint of the key of an already-verified DPoP proof. */
+  readonly dpopJkt?: string;
+}
+
+/** Verifies access tokens against one configuration. */
+export interface JwtVerifier {
+  /** Verifies `token`; throws an `AuthenticationError` with a stable code on any failure. */
+  verify(token: string, presentation?: Presentation): Promise<VerifiedToken>;
+  /** Re-reads every key source (refetches remote JWKS) and empties the cache. */
+  reload(): Promise<void>;
+  /** The resource identifier tokens must be issued for. */
+  readonly resource: string;
+  /** Every algorithm some key source allows. */
+  readonly algorithms: readonly string[];
+  /** Warnings about weakened settings. */
+  readonly warnings: readonly string[];
+  /** Entries in the verified-token cache. */
+  readonly cacheSize: number;
+}
+
+const B64URL = /^[A-Za-z0-9_-]*$/;
+
+function normalizeMediaType(value: string): string {
+  const lower = value.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
+}
+
+function decodeSegment(segment: string): Record<string, unknown> {
+  if (segment.length === 0 || !B64URL.test(segment)) throw tokenError('ERR_TOKEN_MALFORMED');
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch (cause) {
+    throw tokenError('ERR_TOKEN_MALFORMED', { cause });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw tokenError('ERR_TOKEN_MALFORMED');
+  return value as Record<string, unknown>;
+}
+
+function readBinding(claims: JWTPayload): TokenBinding | undefined {
+  const cnf = claims.cnf as unknown;
+  if (cnf === undefined) return undefined;
+  if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) {
+    throw tokenError('ERR_TOKEN_CLAIM_INVALID', { detail: { claim: 'cnf' } });
+  }
+  const { jkt, 'x5t#S256': x5t } = cnf as Record<string, unknown>;
+  if ((jkt !== undefined && typeof jkt !== 'string') || (x5t !== undefined && typeof x5t !== 'string')) {
+    throw tokenError('ERR_TOKEN_CLAIM_INVALID', { detail: { claim: 'cnf' } });
+  }
+  // A confirmation method we cannot check must not be silently ignored.
+  if (jkt === undefined && x5t === undefined)
+    throw tokenError('ERR_TOKEN_UNSUPPORTED', { detail: { claim: 'cnf' } });
+  return { ...(jkt === undefined ? {} : { jkt }), ...(x5t === undefined ? {} : { x5tS256: x5t }) };
+}
+
+function checkBinding(binding: TokenBinding | undefined, presentation: Presentation): void {
+  const scheme = presentation.scheme ?? 'bearer';
+  if (binding === undefined) {
+    if (scheme === 'dpop')
+      throw tokenError('ERR_TOKEN_BINDING_MISMATCH', { detail: { reason: 'unbound token as DPoP' } });
+    return;
+  }
+  if (binding.jkt !== undefined) {
+    if (scheme !== 'dpop' || presentation.dpopJkt === undefined) {
+      throw tokenError('ERR_TOKEN_BINDING_REQUIRED', {
+        detail: { reason: 'DPoP-bound token without proof' },
+      });
+    }
+    if (presentation.dpopJkt !== binding.jkt)
+      throw tokenError('ERR_TOKEN_BINDING_MISMATCH', { detail: { reason: 'jkt' } });
+  }
+  if (binding.x5tS256 !== undefined) {
+    if (presentation.certificateThumbprint === undefined) {
+      throw tokenError('ERR_TOKEN_BINDING_REQUIRED', {
+        detail: { reason: 'certificate-bound token without certificate' },
+      });
+    }
+    if (presentation.certificateThumbprint !== binding.x5tS256) {
+      throw tokenError('ERR_TOKEN_BINDING_MISMATCH', { detail: { reason: 'x5t#S256' } });
+    }
+  }
+}
+
+function resourceIdentifier(resource: string | URL): string {
+  if (typeof resource !== 'string' && !(resource instanceof URL)) {
+    throw new ConfigError(
+      'ERR_AUTH_CONFIG_INVALID',
+      "resource (this server's resource identifier) is required",
+    );
+  }
+  const text = typeof resource === 'string' ? resource : resource.href;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (cause) {
+    throw new ConfigError('ERR_AUTH_CONFIG_INVALID', 'resource must be an absolute URI', { cause });
+  }
+  if (url.hash !== '' || text.includes('#')) {
+    throw new ConfigError('ERR_AUTH_CONFIG_INVALID', 'resource must not contain a fragment (RFC 8707)');
+  }
+  return text;
+}
+
+/**
+ * Creates a JWT access-token verifier (RFC 9068 profile) over jose. Keys come from configuration only;
+ * `iss`, `aud` (this resource), `exp` are required; `typ`, `nbf`, future `iat`, `crit`, size, JWE and
+ * nested tokens are checked; every failure is one `AuthenticationError` code.
+ */
+export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
+  const resource = resourceIdentifier(options.resource);
+  const issuers = typeof options.issuer === 'string' ? [options.issuer] : [...(options.issuer ?? [])];
+  if (issuers.length === 0 || issuers.some((iss) => typeof iss !== 'string' || iss.length === 0)) {
+    throw new ConfigError('ERR_AUTH_CONFIG_INVALID', 'issuer is required');
+  }
+  const tolerance = options.clockToleranceSec ?? 60;
+  if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 300) {
+    throw new ConfigError('ERR_AUTH_CONFIG_INVALID', 'clockToleranceSec must be between 0 and 300');
+  }
+  const maxAge = options.maxTokenAgeSec;
+  if (maxAge !== undefined && !(Number.isFinite(maxAge) && maxAge > 0)) {
+    throw new ConfigError('ERR_AUTH_CONFIG_INVALID', 'maxTokenAgeSec must be a positive number');
+  }
+  const maxBytes = options.maxTokenBytes ?? 8192;
+  if (!Number.isInteger(maxBytes) || maxBytes < 64 || maxBytes > 65_536) {
+    throw new ConfigError('ERR_AUTH_CONFIG_INVALID', 'maxTokenBytes must be an integer between 64 and 65536');
+  }
+  const typMode = options.typ ?? 'strict';
+  if (typMode !== 'strict' && typMode !== 'lenient') {
+    throw new ConfigError('ERR_AUTH_CONFIG_INVALID', 'typ must be "strict" or "lenient"');
+  }
+  if (!Array.isArray(options.keys) || options.keys.length === 0) {
+    throw new ConfigError('ERR_AUTH_CONFIG_INVALID', 'at least one key source is required');
+  }
+  const warnings: string[] = [];
+  const resolvers: KeyResolver[] = options.keys.map((source) => createKeyResolver(source, warnings));
+  const byAlg = new Map<string, KeyResolver>();
+  for (const resolver of resolvers) {
+    for (const alg of resolver.algorithms) {
+      if (byAlg.has(alg)) {
+        throw new ConfigError('ERR_AUTH_CONFIG_INVALID', `algorithm ${alg} is allowed by two key sources`);
+      }
+      byAlg.set(alg, resolver);
+    }
+  }
+  const algorithms = [...byAlg.keys()];
+  const required = [...new Set(['exp', ...(options.requiredClaims ?? ['sub'])])];
+  const now = options.now ?? Date.now;
+  const cache = options.cache === false ? undefined : new TokenCache<VerifiedToken>(options.cache);
+  if (warnings.length > 0) {
+    options.events?.emit({
+      type: 'sys_startup',
+      time: new Date(now()).toISOString(),
+      level: 'warn',
+      outcome: 'success',
+      component: '@mcp-warden/auth jwt-verifier',
+      warnings: [...warnings],
+    });
+  }
+
+  const getKey = (header: JWSHeaderParameters): Promise<CryptoKey | KeyObject> => {
+    const resolver = byAlg.get(header.alg ?? '');
+    if (resolver === undefined) return Promise.reject(tokenError('ERR_TOKEN_ALG_NOT_ALLOWED'));
+    return resolver.getKey(header);
+  };
+
+  const joseOptions = {
+    algorithms,
+    issuer: issuers,
+    audience: resource,
+    requiredClaims: required,
+    clockTolerance: tolerance,
+    ...(maxAge === undefined ? {} : { maxTokenAge: maxAge }),
+  };
+
+  const precheck = (token: string): void => {
+    if (typeof token !== 'string' || token.length === 0) throw tokenError('ERR_TOKEN_MALFORMED');
+    if (token.length > maxBytes)
+      throw tokenError('ERR_TOKEN_TOO_LARGE', { detail: { length: token.length } });
+    const parts = token.split('.');
+    if (parts.length === 5) throw tokenError('ERR_TOKEN_UNSUPPORTED', { detail: { reason: 'JWE' } });
+    if (parts.length !== 3) throw tokenError('ERR_TOKEN_MALFORMED');
+    const header = decodeSegment(parts[0]!);
+    const { alg, typ, cty, enc } = header;
+    if (typeof alg !== 'string' || !byAlg.has(alg)) {
+      throw tokenError('ERR_TOKEN_ALG_NOT_ALLOWED', {
+        detail: { alg: typeof alg === 'string' ? alg : null },
+      });
+    }
+    if (enc !== undefined) throw tokenError('ERR_TOKEN_UNSUPPORTED', { detail: { reason: 'enc' } });
+    if (cty !== undefined) {
+      if (typeof cty !== 'string' || normalizeMediaType(cty) === 'jwt') {
+        throw tokenError('ERR_TOKEN_UNSUPPORTED', { detail: { reason: 'nested token' } });
+      }
+    }
+    if (typ === undefined) {
+      if (typMode === 'strict') throw tokenError('ERR_TOKEN_TYPE_INVALID', { detail: { typ: null } });
+    } else {
+      const normalized = typeof typ === 'string' ? normalizeMediaType(typ) : '';
+      const ok = normalized === 'at+jwt' || (typMode === 'lenient' && normalized === 'jwt');
+      if (!ok) throw tokenError('ERR_TOKEN_TYPE_INVALID', { detail: { typ: String(typ).slice(0, 64) } });
+    }
+    if (parts[2]!.length === 0 || !B64URL.test(parts[2]!) || !B64URL.test(parts[1]!)) {
+      throw tokenError('ERR_TOKEN_MALFORMED');
+    }
+  };
+
+  const verifyUncached = async (token: string, nowMs: number): Promise<VerifiedToken> => {
+    precheck(token);
+    let result: Awaited<ReturnType<typeof jwtVerify>>;
+    try {
+      result = await jwtVerify(token, getKey, { ...joseOptions, currentDate: new Date(nowMs) });
+    } catch (error) {
+      throw mapVerificationError(error);
+    }
+    const { payload, protectedHeader } = result;
+    const nowSec = nowMs / 1000;
+    if (typeof payload.iat === 'number' && payload.iat > nowSec + tolerance) {
+      throw tokenError('ERR_TOKEN_ISSUED_IN_FUTURE');
+    }
+    const subject = payload.sub;
+    const clientIdClaim = (payload as Record<string, unknown>).client_id ?? payload.azp;
+    if (clientIdClaim !== undefined && (typeof clientIdClaim !== 'string' || clientIdClaim.length === 0)) {
+      throw tokenError('ERR_TOKEN_CLAIM_INVALID', { detail: { claim: 'client_id' } });
+    }
+    const identity = subject ?? (clientIdClaim as string | undefined);
+    if (identity === undefined || identity.length === 0) {
+      throw tokenError('ERR_TOKEN_CLAIM_INVALID', { detail: { claim: 'sub' } });
+    }
+    const scopes = Object.freeze(scopesFromClaims(payload as Record<string, unknown>));
+    const binding = readBinding(payload);
+    return Object.freeze({
+      subject: identity,
+      clientId: (clientIdClaim as string | undefined) ?? identity,
+      issuer: payload.iss as string,
+      scopes,
+      expiresAt: payload.exp as number,
+      claims: Object.freeze(payload),
+      header: Object.freeze(protectedHeader),
+      binding,
+    });
+  };
+
+  return {
+    resource,
+    algorithms: Object.freeze(algorithms),
+    warnings: Object.freeze(warnings),
+    get cacheSize() {
+      return cache?.size ?? 0;
+    },
+    async verify(token, presentation = {}) {
+      const nowMs = now();
+      let verified: VerifiedToken | undefined;
+      if (cache !== undefined && typeof token === 'string' && token.length <= maxBytes) {
+        const key = tokenCacheKey(token);
+        verified = cache.get(key, nowMs);
+        if (verified === undefined) {
+          verified = await verifyUncached(token, nowMs);
+          let until = verified.expiresAt * 1000;
+          if (maxAge !== undefined && typeof verified.claims.iat === 'number') {
+            until = Math.min(until, (verified.claims.iat + maxAge) * 1000);
+          }
+          cache.set(key, verified, until, nowMs);
+        }
+      } else {
+        verified = await verifyUncached(token, nowMs);
+      }
+      checkBinding(verified.binding, presentation);
+      return verified;
+    },
+    async reload() {
+      cache?.clear();
+      await Promise.all(resolvers.map((resolver) => resolver.reload()));
+      cache?.clear();
+    },
+  };
+}
