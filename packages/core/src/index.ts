@@ -66,3 +66,10 @@ export {
   type SecurityContext,
   type TransportKind,
 } from './security-context.js';
+export {
+  type SessionOwner,
+  type SessionOwnership,
+  type SessionOwnershipOptions,
+  sessionOwnerGuard,
+  sessionOwnership,
+} from './session-ownership.js';
