@@ -1,0 +1,29 @@
+export { messageOf, type SafeFsErrorCode } from './error-codes.js';
+export type { EntryType, FileInfo } from './file-info.js';
+export type { ListEntry, Listing } from './listing.js';
+export {
+  type CallOptions,
+  DEFAULTS,
+  type HardLinkPolicy,
+  type RootOptions,
+  type SafeFsOptions,
+  type SymlinkPolicy,
+} from './options.js';
+export { type ParsedPath, type PathLimits, parsePath } from './path-input.js';
+export {
+  type AppendOptions,
+  createSafeFs,
+  type ListOptions,
+  type MkdirOptions,
+  type MoveOptions,
+  type ReadOptions,
+  type ReadTextOptions,
+  type RemoveOptions,
+  type ResolvedRoot,
+  type ResolveOptions,
+  SafeFs,
+  type StatOptions,
+  type TextEncoding,
+  type WriteOptions,
+} from './safe-fs.js';
+export type { WriteData } from './write-data.js';

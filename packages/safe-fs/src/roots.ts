@@ -1,0 +1,137 @@
+import { realpath, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ConfigError } from '@mcp-warden/core';
+import { safeFsError } from './error-codes.js';
+import type { RootOptions } from './options.js';
+import type { ParsedPath } from './path-input.js';
+
+/** A configured root after start-up resolution. */
+export interface Root {
+  /** The path as configured, made absolute (lexically). */
+  readonly given: string;
+  /** The canonical path (`realpath`), the form every containment check compares against. */
+  readonly real: string;
+  readonly readOnly: boolean;
+  readonly givenParts: readonly string[];
+  readonly realParts: readonly string[];
+}
+
+/** Where a caller's path points, lexically: a root and the components below it. */
+export interface Location {
+  readonly root: Root;
+  /** The components below the root, as sent (may contain `.` and `..` that stay inside the root). */
+  readonly rest: readonly string[];
+}
+
+const partsOf = (absolute: string): string[] => absolute.split('/').filter((part) => part.length > 0);
+
+/** Resolves the configured roots once; a root that is missing or not a directory is a config error. */
+export async function resolveRoots(roots: readonly (string | RootOptions)[]): Promise<Root[]> {
+  if (roots.length === 0) throw new ConfigError('ERR_INVALID_OPTIONS', 'safe-fs needs at least one root');
+  return Promise.all(
+    roots.map(async (entry) => {
+      const options: RootOptions = typeof entry === 'string' ? { path: entry } : entry;
+      if (typeof options.path !== 'string' || options.path.length === 0 || options.path.includes('\0')) {
+        throw new ConfigError('ERR_INVALID_OPTIONS', 'a root path must be a non-empty string');
+      }
+      const given = resolve(options.path);
+      let real: string;
+      try {
+        real = await realpath(given);
+        if (!(await stat(real)).isDirectory()) throw new Error('not a directory');
+      } catch (cause) {
+        throw new ConfigError(
+          'ERR_ROOT_UNAVAILABLE',
+          'a configured root does not exist or is not a directory',
+          {
+            cause,
+            detail: { root: given },
+          },
+        );
+      }
+      return {
+        given,
+        real,
+        readOnly: options.readOnly === true,
+        givenParts: partsOf(given),
+        realParts: partsOf(real),
+      };
+    }),
+  );
+}
+
+function startsWithParts(parts: readonly string[], prefix: readonly string[]): boolean {
+  if (prefix.length > parts.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (parts[i] !== prefix[i]) return false;
+  return true;
+}
+
+/** True when `rest` never climbs above its starting directory with `..`. */
+export function staysBelow(rest: readonly string[]): boolean {
+  let depth = 0;
+  for (const part of rest) {
+    if (part === '..') {
+      if (--depth < 0) return false;
+    } else if (part !== '.') depth++;
+  }
+  return true;
+}
+
+/**
+ * Finds the root a parsed path lies in, by whole components (never by string prefix: `/srv/root_evil`
+ * is not in `/srv/root`). Relative paths belong to the default root. An absolute path may name a root
+ * by its configured or its canonical form; the most specific root whose `..` segments stay below it
+ * wins. Throws `ERR_PATH_OUTSIDE_ROOTS` otherwise.
+ */
+export function locate(parsed: ParsedPath, roots: readonly Root[], defaultRoot: Root): Location {
+  if (!parsed.absolute) {
+    if (!staysBelow(parsed.components)) throw safeFsError('ERR_PATH_OUTSIDE_ROOTS', 'dotdot_above_root');
+    return { root: defaultRoot, rest: parsed.components };
+  }
+  let best: Location | undefined;
+  let bestLength = -1;
+  let climbed = false;
+  for (const root of roots) {
+    for (const prefix of [root.realParts, root.givenParts]) {
+      if (prefix.length <= bestLength || !startsWithParts(parsed.components, prefix)) continue;
+      const rest = parsed.components.slice(prefix.length);
+      if (!staysBelow(rest)) {
+        climbed = true;
+        continue;
+      }
+      best = { root, rest };
+      bestLength = prefix.length;
+    }
+  }
+  if (best !== undefined) return best;
+  throw safeFsError('ERR_PATH_OUTSIDE_ROOTS', climbed ? 'dotdot_above_root' : 'absolute_outside_roots');
+}
+
+/** The most specific root whose canonical path contains the canonical path `real`, if any. */
+export function rootContaining(real: string, roots: readonly Root[]): Root | undefined {
+  let best: Root | undefined;
+  for (const root of roots) {
+    const inside =
+      root.real === '/' ||
+      real === root.real ||
+      (real.startsWith(root.real) && real[root.real.length] === '/');
+    if (inside && (best === undefined || root.real.length > best.real.length)) best = root;
+  }
+  return best;
+}
+
+/** `base` joined with `rest`, resolving `.` and `..` lexically (what the path is when no symlink is met). */
+export function lexicalJoin(base: string, rest: readonly string[]): string {
+  const parts = partsOf(base);
+  for (const part of rest) {
+    if (part === '..') parts.pop();
+    else if (part !== '.') parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
+
+/** `base` joined with `rest` exactly as sent, for the kernel to resolve. */
+export function rawJoin(base: string, rest: readonly string[]): string {
+  if (rest.length === 0) return base;
+  return base === '/' ? `/${rest.join('/')}` : `${base}/${rest.join('/')}`;
+}

@@ -1,0 +1,768 @@
+import type { Stats } from 'node:fs';
+import { link, lstat, mkdir, rename, rmdir, unlink } from 'node:fs/promises';
+import { ConfigError, type EventSink, isWardenError, noopSink, type WardenError } from '@mcp-warden/core';
+import { atomicWrite, type OpenedDir } from './atomic-write.js';
+import {
+  closeFd,
+  closeQuietly,
+  entryPath,
+  fstatFd,
+  fsyncFd,
+  ftruncateFd,
+  O,
+  openFd,
+  realPathOfFd,
+  writeAllFd,
+} from './descriptor.js';
+import { safeFsError } from './error-codes.js';
+import { entryTypeOf, type FileInfo, fileInfoOf } from './file-info.js';
+import { type Listing, listTree } from './listing.js';
+import {
+  type CallOptions,
+  DEFAULTS,
+  type HardLinkPolicy,
+  type SafeFsOptions,
+  type SymlinkPolicy,
+} from './options.js';
+import { errnoOf, fromOsError } from './os-errors.js';
+import { type PathLimits, parsePath } from './path-input.js';
+import { readBounded } from './read-bounded.js';
+import {
+  type Location,
+  lexicalJoin,
+  locate,
+  type Root,
+  rawJoin,
+  resolveRoots,
+  rootContaining,
+} from './roots.js';
+import { emitEvent, eventForError } from './security-events.js';
+import { MAX_SYMLINK_HOPS, type WalkOptions, walkPath } from './symlink-walk.js';
+import { removeTree } from './tree-removal.js';
+import { boundedChunks, immediateBytes, type WriteData } from './write-data.js';
+
+/** A range to read: `length` bytes from `offset` (default: from 0 to the end). */
+export interface ReadOptions extends CallOptions {
+  readonly offset?: number;
+  readonly length?: number;
+}
+
+/** Text encodings `readText` decodes, strictly (invalid sequences fail with `ERR_INVALID_ENCODING`). */
+export type TextEncoding = 'utf-8' | 'utf-16le';
+
+export interface ReadTextOptions extends ReadOptions {
+  /** Default `utf-8`. */
+  readonly encoding?: TextEncoding;
+}
+
+export interface WriteOptions extends CallOptions {
+  /** When the file exists: `replace` it atomically (default) or `fail` with `ERR_ALREADY_EXISTS`. */
+  readonly ifExists?: 'replace' | 'fail';
+  /** When the file does not exist: `create` it (default) or `fail` with `ERR_NOT_FOUND`. */
+  readonly ifMissing?: 'create' | 'fail';
+}
+
+export interface AppendOptions extends CallOptions {
+  /** When the file does not exist: `create` it (default) or `fail` with `ERR_NOT_FOUND`. */
+  readonly ifMissing?: 'create' | 'fail';
+}
+
+export interface ListOptions extends CallOptions {
+  /** Descend into subdirectories (up to `maxDepth`). Default `false`. */
+  readonly recursive?: boolean;
+  /** At most the instance's `maxListDepth`. */
+  readonly maxDepth?: number;
+  /** At most the instance's `maxListEntries`. */
+  readonly maxEntries?: number;
+}
+
+export interface StatOptions extends CallOptions {
+  /** Describe the target of a final symbolic link (per the symlink policy) rather than the link. Default `true`. */
+  readonly followSymlinks?: boolean;
+}
+
+export interface MkdirOptions extends CallOptions {
+  /** Create missing parents, and succeed if the directory exists. Default `false`. */
+  readonly recursive?: boolean;
+}
+
+export interface RemoveOptions extends CallOptions {
+  /** Remove a directory with its contents. Default `false` (only files, links and empty directories). */
+  readonly recursive?: boolean;
+}
+
+export interface MoveOptions extends CallOptions {
+  /** When the destination exists: `fail` (default, `ERR_ALREADY_EXISTS`) or `replace` it. */
+  readonly ifExists?: 'replace' | 'fail';
+}
+
+export interface ResolveOptions extends CallOptions {
+  /** `write` also refuses read-only roots. Default `read`. */
+  readonly intent?: 'read' | 'write';
+}
+
+/** A root as the instance resolved it. */
+export interface ResolvedRoot {
+  /** The canonical (real) path. */
+  readonly path: string;
+  readonly readOnly: boolean;
+}
+
+interface Settings {
+  readonly maxReadBytes: number;
+  readonly maxWriteBytes: number;
+  readonly symlinks: SymlinkPolicy;
+  readonly hardLinks: HardLinkPolicy;
+  readonly maxListEntries: number;
+  readonly maxListDepth: number;
+  readonly limits: PathLimits;
+  readonly durable: boolean;
+  readonly sink: EventSink;
+}
+
+interface Split {
+  readonly dir: readonly string[];
+  readonly name: string | undefined;
+}
+
+const READ_FLAGS = O.RDONLY | O.NOFOLLOW | O.NONBLOCK | O.NOCTTY;
+const DIR_FLAGS = O.RDONLY | O.DIRECTORY | O.NONBLOCK | O.NOCTTY;
+
+function split(rest: readonly string[]): Split {
+  const last = rest[rest.length - 1];
+  if (last === undefined || last === '.' || last === '..') return { dir: rest, name: undefined };
+  return { dir: rest.slice(0, -1), name: last };
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigError('ERR_INVALID_OPTIONS', `${name} must be a positive integer`);
+  }
+  return value;
+}
+
+function isSymlinkRefusal(error: unknown): boolean {
+  // O_NOFOLLOW on a final symbolic link: ELOOP on Linux and macOS, EMLINK on FreeBSD.
+  const errno = errnoOf(error);
+  return errno === 'ELOOP' || errno === 'EMLINK';
+}
+
+function notAFile(stats: Stats): WardenError {
+  return safeFsError('ERR_NOT_A_FILE', `type_${entryTypeOf(stats)}`);
+}
+
+/**
+ * File access confined to a set of roots. Every operation validates the path before touching the
+ * disk, opens the parent directory and verifies the opened descriptor's real path, then acts on the
+ * name relative to that descriptor (Linux: `/proc/self/fd/<fd>/<name>`), so a path swapped meanwhile
+ * cannot redirect it. Create instances with {@link createSafeFs}.
+ */
+export class SafeFs {
+  readonly #roots: readonly Root[];
+  readonly #defaultRoot: Root;
+  readonly #settings: Settings;
+
+  private constructor(roots: readonly Root[], defaultRoot: Root, settings: Settings) {
+    this.#roots = roots;
+    this.#defaultRoot = defaultRoot;
+    this.#settings = settings;
+  }
+
+  /** Resolves the roots (they must exist) and validates the options. */
+  static async create(options: SafeFsOptions): Promise<SafeFs> {
+    if (process.platform === 'win32') {
+      throw new ConfigError('ERR_UNSUPPORTED_PLATFORM', 'safe-fs does not support Windows');
+    }
+    if (options === null || typeof options !== 'object' || !Array.isArray(options.roots)) {
+      throw new ConfigError('ERR_INVALID_OPTIONS', 'safe-fs options need a roots array');
+    }
+    const roots = await resolveRoots(options.roots);
+    let defaultRoot = roots[0]!;
+    if (options.defaultRoot !== undefined) {
+      const wanted = (await resolveRoots([options.defaultRoot]))[0]!;
+      const match = roots.find((root) => root.real === wanted.real);
+      if (match === undefined)
+        throw new ConfigError('ERR_INVALID_OPTIONS', 'defaultRoot must be one of roots');
+      defaultRoot = match;
+    }
+    const symlinks = options.symlinks ?? DEFAULTS.symlinks;
+    if (symlinks !== 'follow-inside-roots' && symlinks !== 'never') {
+      throw new ConfigError('ERR_INVALID_OPTIONS', 'symlinks must be follow-inside-roots or never');
+    }
+    const hardLinks = options.hardLinks ?? DEFAULTS.hardLinks;
+    if (hardLinks !== 'refuse-writes' && hardLinks !== 'refuse-all' && hardLinks !== 'allow') {
+      throw new ConfigError('ERR_INVALID_OPTIONS', 'hardLinks must be refuse-writes, refuse-all or allow');
+    }
+    const settings: Settings = {
+      maxReadBytes: positiveInteger('maxReadBytes', options.maxReadBytes, DEFAULTS.maxReadBytes),
+      maxWriteBytes: positiveInteger('maxWriteBytes', options.maxWriteBytes, DEFAULTS.maxWriteBytes),
+      symlinks,
+      hardLinks,
+      maxListEntries: positiveInteger('maxListEntries', options.maxListEntries, DEFAULTS.maxListEntries),
+      maxListDepth: positiveInteger('maxListDepth', options.maxListDepth, DEFAULTS.maxListDepth),
+      limits: {
+        maxPathBytes: positiveInteger('maxPathBytes', options.maxPathBytes, DEFAULTS.maxPathBytes),
+        maxComponentBytes: positiveInteger(
+          'maxComponentBytes',
+          options.maxComponentBytes,
+          DEFAULTS.maxComponentBytes,
+        ),
+      },
+      durable: options.durable ?? DEFAULTS.durable,
+      sink: options.events ?? noopSink(),
+    };
+    const warnings: string[] = [];
+    if (hardLinks === 'allow')
+      warnings.push('hardLinks: allow — writes may modify files linked from outside the roots');
+    if (warnings.length > 0) {
+      emitEvent(settings.sink, {}, { type: 'sys_startup', component: 'safe-fs', warnings, level: 'warn' });
+    }
+    return new SafeFs(roots, defaultRoot, settings);
+  }
+
+  /** The roots, canonical, in configuration order. */
+  get roots(): readonly ResolvedRoot[] {
+    return this.#roots.map((root) => ({ path: root.real, readOnly: root.readOnly }));
+  }
+
+  /** Reads a whole regular file, or a range of it, as bytes. */
+  readFile(path: string, options: ReadOptions = {}): Promise<Buffer> {
+    return this.#run('read', options, () => this.#read(path, options, 0));
+  }
+
+  /** Reads a regular file as text, refusing invalid sequences for the encoding. */
+  readText(path: string, options: ReadTextOptions = {}): Promise<string> {
+    return this.#run('read', options, async () => {
+      const encoding = options.encoding ?? 'utf-8';
+      if (encoding !== 'utf-8' && encoding !== 'utf-16le')
+        throw safeFsError('ERR_INVALID_ENCODING', 'unsupported');
+      const bytes = await this.#read(path, options, 0);
+      try {
+        return new TextDecoder(encoding, { fatal: true }).decode(bytes);
+      } catch {
+        throw safeFsError('ERR_INVALID_ENCODING', 'invalid_sequence');
+      }
+    });
+  }
+
+  /** Writes a file atomically (temp file, `fsync`, rename). */
+  writeFile(path: string, data: WriteData, options: WriteOptions = {}): Promise<void> {
+    return this.#run('write', options, () => this.#write(path, data, options, 0));
+  }
+
+  /** Appends to a file (not atomic; on failure the file is truncated back to its old size). */
+  appendFile(path: string, data: WriteData, options: AppendOptions = {}): Promise<void> {
+    return this.#run('append', options, () => this.#append(path, data, options, 0));
+  }
+
+  /** Lists a directory (sorted by name per directory), bounded in entries and depth. */
+  list(path: string, options: ListOptions = {}): Promise<Listing> {
+    return this.#run('list', options, async () => {
+      const maxEntries = Math.min(
+        options.maxEntries ?? this.#settings.maxListEntries,
+        this.#settings.maxListEntries,
+      );
+      const maxDepth = options.recursive
+        ? Math.min(options.maxDepth ?? this.#settings.maxListDepth, this.#settings.maxListDepth)
+        : 1;
+      const location = await this.#place(path);
+      const dir = await this.#openDir(location.root, location.rest);
+      try {
+        return await listTree(dir.fd, dir.real, {
+          maxEntries: Math.max(0, maxEntries),
+          maxDepth,
+          signal: options.signal,
+        });
+      } finally {
+        closeQuietly(dir.fd);
+      }
+    });
+  }
+
+  /** Describes a file or directory. */
+  stat(path: string, options: StatOptions = {}): Promise<FileInfo> {
+    return this.#run('stat', options, () => this.#stat(path, options, 0));
+  }
+
+  /** Creates a directory. */
+  mkdir(path: string, options: MkdirOptions = {}): Promise<void> {
+    return this.#run('mkdir', options, () => this.#mkdir(path, options));
+  }
+
+  /** Removes a file, a symbolic link (never its target) or a directory. */
+  remove(path: string, options: RemoveOptions = {}): Promise<void> {
+    return this.#run('remove', options, () => this.#remove(path, options));
+  }
+
+  /** Moves or renames; both ends must be inside writable roots. */
+  move(from: string, to: string, options: MoveOptions = {}): Promise<void> {
+    return this.#run('move', options, () => this.#move(from, to, options));
+  }
+
+  /**
+   * The canonical path `path` names, if it is inside a root (it need not exist; missing parents are
+   * allowed). For checks by other components (e.g. a command's path arguments); it is a check, not
+   * a use: between it and a later open the file system may change. Use the other methods for I/O.
+   */
+  resolve(path: string, options: ResolveOptions = {}): Promise<string> {
+    return this.#run('resolve', options, async () => {
+      const location = this.#locate(path);
+      const landed = await walkPath(location.root.real, location.rest, this.#strictWalk());
+      const root = rootContaining(landed.path, this.#roots);
+      if (root === undefined) throw safeFsError('ERR_SYMLINK_ESCAPE', 'resolved_outside_roots');
+      if (options.intent === 'write' && root.readOnly) throw safeFsError('ERR_READ_ONLY_ROOT', 'read_only');
+      return landed.path;
+    });
+  }
+
+  async #run<T>(operation: string, options: CallOptions, body: () => Promise<T>): Promise<T> {
+    try {
+      if (options.signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');
+      const result = await body();
+      emitEvent(this.#settings.sink, options, { type: 'fs_access', operation });
+      return result;
+    } catch (caught) {
+      const error = isWardenError(caught) ? caught : fromOsError(caught, operation);
+      emitEvent(this.#settings.sink, options, eventForError(operation, error));
+      throw error;
+    }
+  }
+
+  #locate(path: string): Location {
+    return locate(parsePath(path, this.#settings.limits), this.#roots, this.#defaultRoot);
+  }
+
+  /** Walk options that refuse any position outside the roots (and any link, when links are refused). */
+  #strictWalk(): WalkOptions {
+    return {
+      refuseSymlinks: this.#settings.symlinks === 'never',
+      hops: { count: 0 },
+      checkEach: (position) => {
+        if (rootContaining(position, this.#roots) === undefined) {
+          throw safeFsError('ERR_SYMLINK_ESCAPE', 'path_passes_outside_roots');
+        }
+      },
+    };
+  }
+
+  /**
+   * Locates a path; one with `..` segments is first resolved component by component, refusing it if
+   * any step lands outside the roots. The kernel would resolve `link/../x` physically and could pass
+   * through (and so reveal the layout of) a directory outside before coming back in.
+   */
+  async #place(path: string): Promise<Location> {
+    const location = this.#locate(path);
+    if (!location.rest.includes('..')) return location;
+    const landed = await walkPath(location.root.real, location.rest, this.#strictWalk());
+    const root = rootContaining(landed.path, this.#roots);
+    if (root === undefined) throw safeFsError('ERR_SYMLINK_ESCAPE', 'resolved_outside_roots');
+    const rest =
+      landed.path === root.real
+        ? []
+        : landed.path.slice(root.real === '/' ? 1 : root.real.length + 1).split('/');
+    if (path.endsWith('/') && rest.length > 0) rest.push('.');
+    return { root, rest };
+  }
+
+  /**
+   * After a failed open: if the path passes outside the roots, say so (a symlink escape) rather than
+   * "not found", so that answers never reveal what exists outside.
+   */
+  async #classify(root: Root, components: readonly string[], error: unknown): Promise<never> {
+    const errno = errnoOf(error);
+    if (errno === 'ENOENT' || errno === 'ENOTDIR' || errno === 'EACCES') {
+      try {
+        await walkPath(root.real, components, this.#strictWalk());
+      } catch (refusal) {
+        if (
+          isWardenError(refusal) &&
+          refusal.code !== 'ERR_NOT_FOUND' &&
+          refusal.code !== 'ERR_NOT_A_DIRECTORY'
+        ) {
+          throw refusal;
+        }
+      }
+    }
+    throw fromOsError(error, 'open_dir');
+  }
+
+  /**
+   * Opens `components` below `root` as a directory and verifies where the descriptor really is: inside
+   * a root, and (symlinks `never`) exactly where the path says lexically. The kernel follows
+   * intermediate links; the check after the open is what makes that safe.
+   */
+  async #openDir(root: Root, components: readonly string[]): Promise<OpenedDir & { readonly root: Root }> {
+    const path = rawJoin(root.real, components);
+    let fd: number;
+    try {
+      fd = await openFd(path, DIR_FLAGS);
+    } catch (error) {
+      return this.#classify(root, components, error);
+    }
+    try {
+      const real = await realPathOfFd(fd, path);
+      const containing = rootContaining(real, this.#roots);
+      if (containing === undefined) throw safeFsError('ERR_SYMLINK_ESCAPE', 'dir_outside_roots');
+      if (this.#settings.symlinks === 'never' && real !== lexicalJoin(root.real, components)) {
+        throw safeFsError('ERR_SYMLINK_NOT_ALLOWED', 'symlink_in_path');
+      }
+      return { fd, real, root: containing };
+    } catch (error) {
+      closeQuietly(fd);
+      throw fromOsError(error, 'verify_dir');
+    }
+  }
+
+  /** The canonical target of the symbolic link `name` in `dir`, if the policy lets it be followed. */
+  async #followLink(dir: OpenedDir, name: string, hops: number): Promise<string> {
+    if (this.#settings.symlinks === 'never') throw safeFsError('ERR_SYMLINK_NOT_ALLOWED', 'final_symlink');
+    if (hops >= MAX_SYMLINK_HOPS) throw safeFsError('ERR_SYMLINK_LOOP', 'too_many_links');
+    const landed = await walkPath(dir.real, [name], { refuseSymlinks: false, hops: { count: hops } });
+    if (rootContaining(landed.path, this.#roots) === undefined) {
+      throw safeFsError('ERR_SYMLINK_ESCAPE', 'link_target_outside_roots');
+    }
+    return landed.path;
+  }
+
+  async #read(path: string, options: ReadOptions, hops: number): Promise<Buffer> {
+    const location = await this.#place(path);
+    const { dir: dirParts, name } = split(location.rest);
+    if (name === undefined || path.endsWith('/')) throw safeFsError('ERR_NOT_A_FILE', 'directory_path');
+    const start = options.offset ?? 0;
+    if (!Number.isSafeInteger(start) || start < 0) throw safeFsError('ERR_INVALID_PATH', 'bad_offset');
+    if (options.length !== undefined) {
+      if (!Number.isSafeInteger(options.length) || options.length < 0) {
+        throw safeFsError('ERR_INVALID_PATH', 'bad_length');
+      }
+      if (options.length > this.#settings.maxReadBytes) {
+        throw safeFsError('ERR_FILE_TOO_LARGE', 'range_over_limit', {
+          data: { limit: this.#settings.maxReadBytes },
+        });
+      }
+    }
+    const dir = await this.#openDir(location.root, dirParts);
+    let fd: number;
+    try {
+      fd = await openFd(entryPath(dir.fd, dir.real, name), READ_FLAGS);
+    } catch (error) {
+      if (!isSymlinkRefusal(error)) {
+        closeQuietly(dir.fd);
+        throw fromOsError(error, 'open_file');
+      }
+      let target: string;
+      try {
+        target = await this.#followLink(dir, name, hops);
+      } finally {
+        closeQuietly(dir.fd);
+      }
+      return this.#read(target, options, hops + 1);
+    }
+    closeQuietly(dir.fd);
+    try {
+      const stats = await fstatFd(fd);
+      if (!stats.isFile()) throw notAFile(stats);
+      if (stats.nlink > 1 && this.#settings.hardLinks === 'refuse-all') {
+        throw safeFsError('ERR_HARD_LINK_DENIED', 'hard_link_read');
+      }
+      const available = Math.max(0, stats.size - start);
+      const limit = this.#settings.maxReadBytes;
+      if (options.length === undefined && available > limit) {
+        throw safeFsError('ERR_FILE_TOO_LARGE', 'size_over_limit', { data: { limit } });
+      }
+      return await readBounded(fd, {
+        expected: options.length === undefined ? available : Math.min(available, options.length),
+        start,
+        cap: options.length ?? limit,
+        capIsLimit: options.length === undefined,
+        limit,
+        regular: true,
+        signal: options.signal,
+      });
+    } finally {
+      await closeFd(fd).catch(() => undefined);
+    }
+  }
+
+  /** Refuses writes under a read-only root, by where the path says and by where it really is. */
+  #writable(root: Root): void {
+    if (root.readOnly) throw safeFsError('ERR_READ_ONLY_ROOT', 'read_only');
+  }
+
+  async #write(path: string, data: WriteData, options: WriteOptions, hops: number): Promise<void> {
+    const location = await this.#place(path);
+    const { dir: dirParts, name } = split(location.rest);
+    if (name === undefined) throw safeFsError('ERR_NOT_A_FILE', 'directory_path');
+    if (path.endsWith('/')) throw safeFsError('ERR_NOT_A_FILE', 'trailing_slash');
+    this.#writable(location.root);
+    const bytes = immediateBytes(data, this.#settings.maxWriteBytes);
+    const dir = await this.#openDir(location.root, dirParts);
+    let target: string | undefined;
+    try {
+      this.#writable(dir.root);
+      let stats: Stats | undefined;
+      try {
+        stats = await lstat(entryPath(dir.fd, dir.real, name));
+      } catch (error) {
+        if (errnoOf(error) !== 'ENOENT') throw error;
+      }
+      if (stats?.isSymbolicLink()) target = await this.#followLink(dir, name, hops);
+      else {
+        if (stats !== undefined && !stats.isFile()) throw notAFile(stats);
+        if (stats !== undefined && options.ifExists === 'fail')
+          throw safeFsError('ERR_ALREADY_EXISTS', 'exists');
+        if (stats === undefined && options.ifMissing === 'fail')
+          throw safeFsError('ERR_NOT_FOUND', 'missing');
+        if (stats !== undefined && stats.nlink > 1 && this.#settings.hardLinks !== 'allow') {
+          throw safeFsError('ERR_HARD_LINK_DENIED', 'hard_link_write');
+        }
+        if (options.signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');
+        await atomicWrite(dir, name, {
+          bytes,
+          data,
+          limit: this.#settings.maxWriteBytes,
+          mode: stats === undefined ? undefined : stats.mode & 0o7777,
+          exclusive: options.ifExists === 'fail',
+          durable: this.#settings.durable,
+          signal: options.signal,
+        });
+      }
+    } finally {
+      closeQuietly(dir.fd);
+    }
+    if (target !== undefined) await this.#write(target, data, options, hops + 1);
+  }
+
+  async #append(path: string, data: WriteData, options: AppendOptions, hops: number): Promise<void> {
+    const location = await this.#place(path);
+    const { dir: dirParts, name } = split(location.rest);
+    if (name === undefined) throw safeFsError('ERR_NOT_A_FILE', 'directory_path');
+    if (path.endsWith('/')) throw safeFsError('ERR_NOT_A_FILE', 'trailing_slash');
+    this.#writable(location.root);
+    const limit = this.#settings.maxWriteBytes;
+    let bytes = immediateBytes(data, limit);
+    if (bytes === undefined) {
+      // Collected first (bounded by the limit) so a stream over the limit appends nothing at all.
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of boundedChunks(
+        data as Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+        limit,
+        options.signal,
+      )) {
+        chunks.push(chunk);
+      }
+      bytes = Buffer.concat(chunks);
+    }
+    const dir = await this.#openDir(location.root, dirParts);
+    let target: string | undefined;
+    let fd: number | undefined;
+    try {
+      this.#writable(dir.root);
+      const entry = entryPath(dir.fd, dir.real, name);
+      let stats: Stats | undefined;
+      try {
+        stats = await lstat(entry);
+      } catch (error) {
+        if (errnoOf(error) !== 'ENOENT') throw error;
+      }
+      if (stats?.isSymbolicLink()) target = await this.#followLink(dir, name, hops);
+      else {
+        // Checked before the open so a device node is never opened (opening one can have effects).
+        if (stats !== undefined && !stats.isFile()) throw notAFile(stats);
+        if (stats === undefined && options.ifMissing === 'fail')
+          throw safeFsError('ERR_NOT_FOUND', 'missing');
+        const create = options.ifMissing === 'fail' ? 0 : O.CREAT;
+        try {
+          fd = await openFd(entry, O.WRONLY | O.APPEND | O.NOFOLLOW | O.NONBLOCK | O.NOCTTY | create, 0o666);
+        } catch (error) {
+          if (isSymlinkRefusal(error)) throw safeFsError('ERR_SYMLINK_NOT_ALLOWED', 'swapped_for_symlink');
+          throw error;
+        }
+        const opened = await fstatFd(fd);
+        if (!opened.isFile()) throw notAFile(opened);
+        if (opened.nlink > 1 && this.#settings.hardLinks !== 'allow') {
+          throw safeFsError('ERR_HARD_LINK_DENIED', 'hard_link_write');
+        }
+        try {
+          await writeAllFd(fd, bytes);
+          if (this.#settings.durable) await fsyncFd(fd);
+        } catch (error) {
+          // Leave the file as it was: drop a partial append.
+          await ftruncateFd(fd, opened.size).catch(() => undefined);
+          throw error;
+        }
+      }
+    } finally {
+      if (fd !== undefined) await closeFd(fd).catch(() => undefined);
+      closeQuietly(dir.fd);
+    }
+    if (target !== undefined) await this.#append(target, bytes, options, hops + 1);
+  }
+
+  async #stat(path: string, options: StatOptions, hops: number): Promise<FileInfo> {
+    const location = await this.#place(path);
+    const { dir: dirParts, name } = split(location.rest);
+    if (name === undefined) {
+      const dir = await this.#openDir(location.root, dirParts);
+      try {
+        return fileInfoOf(await fstatFd(dir.fd));
+      } finally {
+        closeQuietly(dir.fd);
+      }
+    }
+    const dir = await this.#openDir(location.root, dirParts);
+    let target: string | undefined;
+    try {
+      const stats = await lstat(entryPath(dir.fd, dir.real, name));
+      if (path.endsWith('/') && !stats.isDirectory() && !stats.isSymbolicLink()) {
+        throw safeFsError('ERR_NOT_A_DIRECTORY', 'trailing_slash');
+      }
+      if (!stats.isSymbolicLink() || options.followSymlinks === false) return fileInfoOf(stats);
+      target = await this.#followLink(dir, name, hops);
+    } finally {
+      closeQuietly(dir.fd);
+    }
+    return this.#stat(target, options, hops + 1);
+  }
+
+  async #mkdir(path: string, options: MkdirOptions): Promise<void> {
+    const location = await this.#place(path);
+    this.#writable(location.root);
+    const { dir: dirParts, name } = split(location.rest);
+    if (!options.recursive) {
+      if (name === undefined) throw safeFsError('ERR_ALREADY_EXISTS', 'exists');
+      const dir = await this.#openDir(location.root, dirParts);
+      try {
+        this.#writable(dir.root);
+        await mkdir(entryPath(dir.fd, dir.real, name), 0o777);
+      } finally {
+        closeQuietly(dir.fd);
+      }
+      return;
+    }
+    // Find the deepest existing directory (verified), then create the rest one level at a time
+    // through the descriptor of the level above.
+    let existing = location.rest.length;
+    let dir: (OpenedDir & { readonly root: Root }) | undefined;
+    for (; existing >= 0; existing--) {
+      try {
+        dir = await this.#openDir(location.root, location.rest.slice(0, existing));
+        break;
+      } catch (error) {
+        if (!isWardenError(error) || error.code !== 'ERR_NOT_FOUND') throw error;
+      }
+    }
+    if (dir === undefined) throw safeFsError('ERR_NOT_FOUND', 'no_existing_ancestor');
+    try {
+      this.#writable(dir.root);
+      for (const part of location.rest.slice(existing)) {
+        if (part === '.') continue;
+        if (part === '..') throw safeFsError('ERR_NOT_FOUND', 'missing_parent');
+        const child = entryPath(dir.fd, dir.real, part);
+        try {
+          await mkdir(child, 0o777);
+        } catch (error) {
+          if (errnoOf(error) !== 'EEXIST') throw error;
+        }
+        const fd = await openFd(child, DIR_FLAGS | O.NOFOLLOW);
+        closeQuietly(dir.fd);
+        dir = { fd, real: dir.real === '/' ? `/${part}` : `${dir.real}/${part}`, root: dir.root };
+      }
+    } finally {
+      closeQuietly(dir.fd);
+    }
+  }
+
+  async #remove(path: string, options: RemoveOptions): Promise<void> {
+    const location = await this.#place(path);
+    const { dir: dirParts, name } = split(location.rest);
+    if (name === undefined) {
+      if (lexicalJoin(location.root.real, location.rest) === location.root.real) {
+        throw safeFsError('ERR_ROOT_OPERATION', 'remove_root');
+      }
+      throw safeFsError('ERR_INVALID_PATH', 'not_an_entry');
+    }
+    this.#writable(location.root);
+    const dir = await this.#openDir(location.root, dirParts);
+    try {
+      this.#writable(dir.root);
+      const entry = entryPath(dir.fd, dir.real, name);
+      const stats = await lstat(entry);
+      if (!stats.isDirectory()) {
+        await unlink(entry);
+        return;
+      }
+      const real = dir.real === '/' ? `/${name}` : `${dir.real}/${name}`;
+      if (this.#roots.some((root) => root.real === real))
+        throw safeFsError('ERR_ROOT_OPERATION', 'remove_root');
+      if (options.recursive) await removeTree(dir.fd, dir.real, name, 0, options.signal);
+      else await rmdir(entry);
+    } finally {
+      closeQuietly(dir.fd);
+    }
+  }
+
+  async #move(from: string, to: string, options: MoveOptions): Promise<void> {
+    const source = await this.#place(from);
+    const destination = await this.#place(to);
+    const src = split(source.rest);
+    const dst = split(destination.rest);
+    if (src.name === undefined || dst.name === undefined)
+      throw safeFsError('ERR_ROOT_OPERATION', 'move_root');
+    this.#writable(source.root);
+    this.#writable(destination.root);
+    const sourceDir = await this.#openDir(source.root, src.dir);
+    try {
+      const destinationDir = await this.#openDir(destination.root, dst.dir);
+      try {
+        this.#writable(sourceDir.root);
+        this.#writable(destinationDir.root);
+        const sourceEntry = entryPath(sourceDir.fd, sourceDir.real, src.name);
+        const destinationEntry = entryPath(destinationDir.fd, destinationDir.real, dst.name);
+        const stats = await lstat(sourceEntry);
+        const sourceReal = sourceDir.real === '/' ? `/${src.name}` : `${sourceDir.real}/${src.name}`;
+        if (stats.isDirectory() && this.#roots.some((root) => root.real === sourceReal)) {
+          throw safeFsError('ERR_ROOT_OPERATION', 'move_root');
+        }
+        if (options.signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');
+        if (options.ifExists === 'replace') {
+          await rename(sourceEntry, destinationEntry);
+          return;
+        }
+        if (!stats.isDirectory()) {
+          // link() never replaces: an atomic "move unless the destination exists" for non-directories.
+          try {
+            await link(sourceEntry, destinationEntry);
+            await unlink(sourceEntry);
+            return;
+          } catch (error) {
+            const errno = errnoOf(error);
+            if (errno === 'EEXIST') throw safeFsError('ERR_ALREADY_EXISTS', 'exists');
+            if (errno !== 'EPERM' && errno !== 'EXDEV' && errno !== 'ENOTSUP' && errno !== 'EMLINK')
+              throw error;
+          }
+        }
+        try {
+          await lstat(destinationEntry);
+          throw safeFsError('ERR_ALREADY_EXISTS', 'exists');
+        } catch (error) {
+          if (isWardenError(error) || errnoOf(error) !== 'ENOENT') throw error;
+        }
+        await rename(sourceEntry, destinationEntry);
+      } finally {
+        closeQuietly(destinationDir.fd);
+      }
+    } catch (error) {
+      if (errnoOf(error) === 'EINVAL')
+        throw safeFsError('ERR_INVALID_PATH', 'move_into_itself', { cause: error });
+      throw error;
+    } finally {
+      closeQuietly(sourceDir.fd);
+    }
+  }
+}
+
+/** Creates a {@link SafeFs}: resolves the roots and validates the options. */
+export function createSafeFs(options: SafeFsOptions): Promise<SafeFs> {
+  return SafeFs.create(options);
+}

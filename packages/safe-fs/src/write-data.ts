@@ -1,0 +1,47 @@
+import { safeFsError } from './error-codes.js';
+
+/** What a write or append accepts: text (written as UTF-8), bytes, or a (async) stream of either. */
+export type WriteData =
+  | string
+  | Uint8Array
+  | Iterable<string | Uint8Array>
+  | AsyncIterable<string | Uint8Array>;
+
+const encoder = new TextEncoder();
+
+const tooLarge = (limit: number): Error =>
+  safeFsError('ERR_FILE_TOO_LARGE', 'write_limit', { data: { limit } });
+
+/** The bytes of `data` when it is not a stream; checks the limit before anything touches the disk. */
+export function immediateBytes(data: WriteData, limit: number): Uint8Array | undefined {
+  let bytes: Uint8Array | undefined;
+  if (typeof data === 'string') {
+    // A UTF-8 encoding is at most 3 bytes per UTF-16 unit: skip encoding hopelessly large strings.
+    if (data.length > limit) {
+      if (Buffer.byteLength(data) > limit) throw tooLarge(limit);
+    }
+    bytes = encoder.encode(data);
+  } else if (data instanceof Uint8Array) bytes = data;
+  else if (data === null || typeof data !== 'object') throw safeFsError('ERR_INVALID_DATA', 'bad_data_type');
+  if (bytes !== undefined && bytes.length > limit) throw tooLarge(limit);
+  return bytes;
+}
+
+/** Yields the chunks of a stream, failing with `ERR_FILE_TOO_LARGE` as soon as the total exceeds `limit`. */
+export async function* boundedChunks(
+  data: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+  limit: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array> {
+  let total = 0;
+  for await (const chunk of data as AsyncIterable<string | Uint8Array>) {
+    if (signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');
+    let bytes: Uint8Array;
+    if (typeof chunk === 'string') bytes = encoder.encode(chunk);
+    else if (chunk instanceof Uint8Array) bytes = chunk;
+    else throw safeFsError('ERR_INVALID_DATA', 'bad_chunk_type');
+    total += bytes.length;
+    if (total > limit) throw tooLarge(limit);
+    yield bytes;
+  }
+}
