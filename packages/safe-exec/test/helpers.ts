@@ -1,0 +1,71 @@
+import { chmodSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { PathCheck } from '../src/index.js';
+
+/** A fresh real temp directory (its real path), removed by the returned cleanup. */
+export function tempDir(prefix = 'safe-exec-'): { path: string; cleanup: () => void } {
+  const path = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Writes an executable `#!/bin/sh` script. */
+export function script(path: string, body: string): string {
+  writeFileSync(path, `#!/bin/sh\n${body}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/**
+ * A path check confining to `roots` the way safe-fs does in spirit: resolve symlinks of the longest
+ * existing prefix, then require the result inside a root. (safe-fs is not imported: feature packages
+ * do not depend on each other.)
+ */
+export function rootsCheck(...roots: string[]): PathCheck {
+  const realRoots = roots.map((root) => realpathSync(root));
+  return (absolute) => {
+    let existing = resolve(absolute);
+    let rest = '';
+    for (;;) {
+      try {
+        existing = realpathSync(existing);
+        break;
+      } catch {
+        rest = join(existing.slice(dirname(existing).length + 1), rest);
+        const parent = dirname(existing);
+        if (parent === existing) return false;
+        existing = parent;
+      }
+    }
+    const real = rest === '' ? existing : join(existing, rest);
+    return realRoots.some((root) => {
+      const inside = relative(root, real);
+      return inside === '' || (!inside.startsWith(`..${sep}`) && inside !== '..' && !inside.startsWith(sep));
+    });
+  };
+}
+
+/** True when the process is gone (or a zombie nobody reaped yet: it runs no code). */
+export function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** Polls `condition` until true or `timeoutMs` passes (generous; not a timing assertion). */
+export async function eventually(condition: () => boolean, timeoutMs = 15_000): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return condition();
+}
