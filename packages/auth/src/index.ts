@@ -1,3 +1,5 @@
+export { extractCredential, type HeaderValue, type PresentedCredential } from './bearer-token.js';
+export { checkDnsRebinding, type DnsRebindingOptions, isLoopbackAddress } from './dns-rebinding.js';
 export {
   createJwtVerifier,
   type JwtVerifier,
@@ -20,12 +22,37 @@ export {
   type PublicKeySource,
 } from './key-sources.js';
 export {
+  type AuthRequest,
+  authenticateNodeRequest,
+  clientCertificateThumbprint,
+  type NodeAuthMiddlewareOptions,
+  nodeAuthMiddleware,
+} from './node-middleware.js';
+export {
+  metadataUrlFor,
+  type ProtectedResourceMetadata,
+  type ProtectedResourceMetadataOptions,
+  protectedResourceMetadata,
+} from './protected-resource-metadata.js';
+export {
+  createResourceServer,
+  type HttpAuthenticated,
+  type HttpAuthResult,
+  type HttpDenial,
+  type HttpRequestLike,
+  type ResourceServer,
+  type ResourceServerOptions,
+  type WardenAuthInfo,
+} from './resource-server.js';
+export { type RequireScopesOptions, requireScopes, toHierarchy } from './scope-guard.js';
+export {
   createScopeHierarchy,
   isScopeToken,
   type ScopeHierarchy,
   type ScopeImplications,
   scopesFromClaims,
 } from './scopes.js';
+export { sdkTokenVerifier, type TokenVerifierLike } from './sdk-token-verifier.js';
 export { TokenCache, type TokenCacheOptions, tokenCacheKey } from './token-cache.js';
 export {
   insufficientScopeError,
@@ -34,3 +61,11 @@ export {
   type TokenErrorCode,
   tokenError,
 } from './token-errors.js';
+export { scopesForBody, type ToolScopes } from './tool-scopes.js';
+export {
+  type BearerChallenge,
+  type BearerErrorCode,
+  describeError,
+  ERROR_DESCRIPTIONS,
+  formatChallenge,
+} from './www-authenticate.js';
