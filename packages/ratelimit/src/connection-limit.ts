@@ -1,0 +1,91 @@
+import type { Server, Socket } from 'node:net';
+import { ConfigError, type EventSink, noopSink } from '@mcp-warden/core';
+import { addressKey } from './client-address.js';
+
+/** Options of {@link limitConnections}. */
+export interface ConnectionLimitOptions {
+  /** Open connections in total. Default: 1024. */
+  readonly maxConnections?: number;
+  /** Open connections per client address (TCP peer; IPv6 grouped by /64). Default: 64. */
+  readonly maxPerAddress?: number;
+  /** Where `ratelimit_exceeded` goes for each refused connection. Default: none. */
+  readonly events?: EventSink;
+}
+
+/** A running connection limit. */
+export interface ConnectionLimit {
+  /** Connections open now. */
+  readonly active: number;
+  /** Connections refused so far. */
+  readonly refused: number;
+  /** Stops limiting (open connections are left alone). */
+  dispose(): void;
+}
+
+function limit(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new ConfigError('ERR_INVALID_RATE_LIMIT', `${name} must be an integer >= 1`, {
+      detail: { [name]: value },
+    });
+  }
+  return value;
+}
+
+/**
+ * Caps the open TCP connections of a `net`, `http`, `https` or `tls` server, in total and per
+ * client address (the seed's `MCP_MAX_CONNECTIONS`). A connection over a cap is destroyed before
+ * any byte of it is parsed. It counts the TCP peer: behind a proxy, cap at the proxy instead.
+ */
+export function limitConnections(server: Server, options: ConnectionLimitOptions = {}): ConnectionLimit {
+  const maxConnections = limit('maxConnections', options.maxConnections ?? 1024);
+  const maxPerAddress = limit('maxPerAddress', options.maxPerAddress ?? 64);
+  const events = options.events ?? noopSink();
+  const perAddress = new Map<string, number>();
+  let active = 0;
+  let refused = 0;
+
+  const onConnection = (socket: Socket): void => {
+    const key = addressKey(socket.remoteAddress ?? '');
+    const current = perAddress.get(key) ?? 0;
+    if (active >= maxConnections || current >= maxPerAddress) {
+      refused++;
+      socket.destroy();
+      try {
+        events.emit({
+          type: 'ratelimit_exceeded',
+          time: new Date().toISOString(),
+          level: 'warn',
+          outcome: 'denied',
+          code: 'ERR_CONNECTION_LIMITED',
+          key: `conn:${key}`,
+          limit: active >= maxConnections ? maxConnections : maxPerAddress,
+          retryAfterMs: 0,
+        });
+      } catch {
+        // Sinks must not break the server.
+      }
+      return;
+    }
+    active++;
+    perAddress.set(key, current + 1);
+    socket.once('close', () => {
+      active--;
+      const left = (perAddress.get(key) ?? 1) - 1;
+      if (left <= 0) perAddress.delete(key);
+      else perAddress.set(key, left);
+    });
+  };
+
+  server.prependListener('connection', onConnection);
+  return {
+    get active() {
+      return active;
+    },
+    get refused() {
+      return refused;
+    },
+    dispose() {
+      server.removeListener('connection', onConnection);
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import type { Call, CallKind, Guard } from '@mcp-warden/core';
+import { ConfigError, RateLimitError } from '@mcp-warden/core';
+import type {} from './call-policy.js';
+import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { defaultKey, type KeyBuilder } from './key-builders.js';
+import { type RateLimitRule, type RateLimitRuleSpec, toRule } from './rule.js';
+import type { RateLimitStore } from './store.js';
+
+/** A rule as options take it: a spec (validated when the guard is built) or a built rule. */
+export type RuleInput = RateLimitRuleSpec | RateLimitRule;
+
+/** Options of {@link rateLimitGuard}. */
+export interface RateLimitGuardOptions {
+  /** Where the state lives: a `MemoryStore` (one process) or a `RedisStore` (shared). */
+  readonly store: RateLimitStore;
+  /**
+   * The budget every call spends from, per key. Default: 120 calls per minute (GCRA, burst 120).
+   * `false` applies only per-target rules.
+   */
+  readonly rule?: RuleInput | false;
+  /** The key of a call. Default: `defaultKey` (principal, else remote address, else `anonymous`). */
+  readonly key?: KeyBuilder;
+  /** Extra rules per tool name, spent per key and tool (e.g. `{ delete_file: { limit: 5, periodMs: 60_000 } }`). */
+  readonly tools?: Readonly<Record<string, RuleInput>>;
+  /** Extra rules per resource name or URI. */
+  readonly resources?: Readonly<Record<string, RuleInput>>;
+  /** Extra rules per prompt name. */
+  readonly prompts?: Readonly<Record<string, RuleInput>>;
+  /** Most calls in flight per key, in this process. Default: 16. `false` disables the check. */
+  readonly maxInFlight?: number | false;
+}
+
+const DEFAULT_RULE: RateLimitRuleSpec = { limit: 120, periodMs: 60_000 };
+
+function buildAll(
+  rules: Readonly<Record<string, RuleInput>> | undefined,
+  kind: CallKind,
+): ReadonlyMap<string, RateLimitRule> {
+  const map = new Map<string, RateLimitRule>();
+  for (const [name, input] of Object.entries(rules ?? {})) map.set(name, toRule(input, kind));
+  return map;
+}
+
+/**
+ * A core guard that limits every call: first the calls in flight per key, then the default rule
+ * per key, then the call's own rule (from `tools` / `resources` / `prompts`, or `policy.rateLimit`)
+ * per key and target. A call spends `policy.cost` (default 1) of the default rule and one call of its
+ * own rule ("5 calls a minute" means calls, whatever they cost). A denial throws
+ * `ERR_RATE_LIMITED` (or `ERR_CONCURRENCY_LIMITED`) with `retryAfterMs` in its data, and emits
+ * `ratelimit_exceeded`. A store that cannot decide makes the call fail (`ERR_RATE_LIMIT_UNAVAILABLE`).
+ */
+export function rateLimitGuard(options: RateLimitGuardOptions): Guard {
+  const { store } = options;
+  const keyOf = options.key ?? defaultKey;
+  const globalRule = options.rule === false ? undefined : toRule(options.rule ?? DEFAULT_RULE, 'default');
+  const perTarget: Readonly<Record<CallKind, ReadonlyMap<string, RateLimitRule>>> = {
+    tool: buildAll(options.tools, 'tool'),
+    resource: buildAll(options.resources, 'resource'),
+    prompt: buildAll(options.prompts, 'prompt'),
+  };
+  const maxInFlight = options.maxInFlight ?? 16;
+  const concurrency = maxInFlight === false ? undefined : new ConcurrencyLimiter({ maxInFlight });
+  const policyRules = new WeakMap<object, RateLimitRule>();
+
+  const targetRule = (call: Call): RateLimitRule | undefined => {
+    const policyRule = call.policy.rateLimit;
+    if (policyRule !== undefined && policyRule !== false) {
+      let rule = policyRules.get(policyRule);
+      if (rule === undefined) {
+        rule = toRule(policyRule, call.kind);
+        policyRules.set(policyRule, rule);
+      }
+      return rule;
+    }
+    const rules = perTarget[call.kind];
+    return rules.get(call.name) ?? (call.uri === undefined ? undefined : rules.get(call.uri));
+  };
+
+  const spend = async (call: Call, rule: RateLimitRule, key: string, cost: number): Promise<void> => {
+    const decision = await store.consume(key, rule, cost);
+    if (decision.allowed) return;
+    call.context.emit({
+      type: 'ratelimit_exceeded',
+      key,
+      limit: rule.limit,
+      retryAfterMs: decision.retryAfterMs,
+    });
+    throw new RateLimitError('ERR_RATE_LIMITED', 'rate limit exceeded', {
+      data: {
+        retryAfterMs: decision.retryAfterMs,
+        limit: rule.limit,
+        periodMs: rule.periodMs,
+        remaining: decision.remaining,
+        resetAfterMs: decision.resetAfterMs,
+        policy: rule.name,
+      },
+      detail: { key },
+    });
+  };
+
+  return async (call, next) => {
+    const key = keyOf(call);
+    if (key === undefined) {
+      throw new ConfigError('ERR_NO_RATE_LIMIT_KEY', 'no rate limit key for this call', {
+        detail: { target: `${call.kind}:${call.name}` },
+      });
+    }
+    const release = concurrency?.tryAcquire(key);
+    if (concurrency !== undefined && release === undefined) {
+      call.context.emit({ type: 'ratelimit_exceeded', key, limit: concurrency.maxInFlight, retryAfterMs: 0 });
+      throw new RateLimitError('ERR_CONCURRENCY_LIMITED', 'too many calls in flight', {
+        data: { maxInFlight: concurrency.maxInFlight },
+        detail: { key },
+      });
+    }
+    try {
+      const cost = call.policy.cost;
+      if (globalRule !== undefined && call.policy.rateLimit !== false)
+        await spend(call, globalRule, key, cost);
+      const rule = targetRule(call);
+      if (rule !== undefined) await spend(call, rule, `${call.kind}:${call.name}/${key}`, 1);
+      return await next();
+    } finally {
+      release?.();
+    }
+  };
+}

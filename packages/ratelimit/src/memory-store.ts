@@ -1,0 +1,155 @@
+import { ConfigError } from '@mcp-warden/core';
+import type { Decision } from './decision.js';
+import { fixedWindow } from './fixed-window.js';
+import { gcra } from './gcra.js';
+import { assertCost, type RateLimitRule } from './rule.js';
+import { slidingWindow } from './sliding-window.js';
+import type { RateLimitStore } from './store.js';
+import { storeKey } from './store-key.js';
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * The most keys kept; past it the least recently used key is dropped (its limit starts afresh).
+   * Default: 100,000 (about 10 MB). Between 1 and 50,000,000.
+   */
+  readonly maxKeys?: number;
+  /** The clock, in milliseconds. Default: `Date.now`. Inject one in tests. */
+  readonly now?: () => number;
+}
+
+/** Counters of a {@link MemoryStore}. */
+export interface MemoryStoreStats {
+  readonly keys: number;
+  readonly maxKeys: number;
+  /** Keys dropped because the store was full. */
+  readonly evictions: number;
+}
+
+const STRIDE = 3;
+const NONE = -1;
+const INITIAL_CAPACITY = 1024;
+
+/**
+ * A bounded in-process store: a `Map` from key to slot, and the state of each slot in typed arrays
+ * (three float64 values and an LRU link pair), so a key costs no object of its own. O(1) per
+ * decision, no timer anywhere: a full store reuses the least recently used slot.
+ */
+export class MemoryStore implements RateLimitStore {
+  readonly name: string = 'memory';
+  readonly #maxKeys: number;
+  readonly #now: () => number;
+  readonly #slots = new Map<string, number>();
+  #keys: string[] = [];
+  #state: Float64Array;
+  #prev: Int32Array;
+  #next: Int32Array;
+  #head = NONE;
+  #tail = NONE;
+  #evictions = 0;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxKeys = options.maxKeys ?? 100_000;
+    if (!Number.isSafeInteger(maxKeys) || maxKeys < 1 || maxKeys > 50_000_000) {
+      throw new ConfigError('ERR_INVALID_RATE_LIMIT', 'maxKeys must be an integer between 1 and 50,000,000', {
+        detail: { maxKeys },
+      });
+    }
+    this.#maxKeys = maxKeys;
+    this.#now = options.now ?? Date.now;
+    const capacity = Math.min(maxKeys, INITIAL_CAPACITY);
+    this.#state = new Float64Array(capacity * STRIDE);
+    this.#prev = new Int32Array(capacity);
+    this.#next = new Int32Array(capacity);
+  }
+
+  /** The synchronous form of {@link MemoryStore.consume}; throws instead of rejecting. */
+  consumeSync(key: string, rule: RateLimitRule, cost: number): Decision {
+    assertCost(rule, cost);
+    const slot = this.#slotFor(storeKey(rule.name, key));
+    const at = slot * STRIDE;
+    const now = this.#now();
+    switch (rule.algorithm) {
+      case 'gcra':
+        return gcra(this.#state, at, rule, cost, now);
+      case 'sliding-window':
+        return slidingWindow(this.#state, at, rule, cost, now);
+      default:
+        return fixedWindow(this.#state, at, rule, cost, now);
+    }
+  }
+
+  consume(key: string, rule: RateLimitRule, cost: number): Promise<Decision> {
+    try {
+      return Promise.resolve(this.consumeSync(key, rule, cost));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Forgets one key of one rule (e.g. after a successful login). */
+  reset(key: string, rule: RateLimitRule): void {
+    const slot = this.#slots.get(storeKey(rule.name, key));
+    if (slot === undefined) return;
+    this.#state.fill(0, slot * STRIDE, slot * STRIDE + STRIDE);
+  }
+
+  stats(): MemoryStoreStats {
+    return { keys: this.#slots.size, maxKeys: this.#maxKeys, evictions: this.#evictions };
+  }
+
+  #slotFor(key: string): number {
+    const found = this.#slots.get(key);
+    if (found !== undefined) {
+      if (found !== this.#head) {
+        this.#unlink(found);
+        this.#pushFront(found);
+      }
+      return found;
+    }
+    let slot = this.#slots.size;
+    if (slot >= this.#maxKeys) {
+      slot = this.#tail;
+      this.#unlink(slot);
+      this.#slots.delete(this.#keys[slot]!);
+      this.#evictions++;
+    } else if (slot >= this.#prev.length) {
+      this.#grow();
+    }
+    this.#keys[slot] = key;
+    this.#state.fill(0, slot * STRIDE, slot * STRIDE + STRIDE);
+    this.#slots.set(key, slot);
+    this.#pushFront(slot);
+    return slot;
+  }
+
+  #grow(): void {
+    const capacity = Math.min(this.#maxKeys, this.#prev.length * 2);
+    const state = new Float64Array(capacity * STRIDE);
+    state.set(this.#state);
+    this.#state = state;
+    const prev = new Int32Array(capacity);
+    prev.set(this.#prev);
+    this.#prev = prev;
+    const next = new Int32Array(capacity);
+    next.set(this.#next);
+    this.#next = next;
+  }
+
+  #unlink(slot: number): void {
+    const prev = this.#prev[slot]!;
+    const next = this.#next[slot]!;
+    if (prev === NONE) this.#head = next;
+    else this.#next[prev] = next;
+    if (next === NONE) this.#tail = prev;
+    else this.#prev[next] = prev;
+  }
+
+  #pushFront(slot: number): void {
+    this.#prev[slot] = NONE;
+    this.#next[slot] = this.#head;
+    if (this.#head !== NONE) this.#prev[this.#head] = slot;
+    this.#head = slot;
+    if (this.#tail === NONE) this.#tail = slot;
+  }
+}

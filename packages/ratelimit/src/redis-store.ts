@@ -1,0 +1,255 @@
+import { ConfigError, type EventSink, noopSink, RateLimitError, type SecurityEvent } from '@mcp-warden/core';
+import type { Decision } from './decision.js';
+import { RATE_LIMIT_SCRIPT, RATE_LIMIT_SCRIPT_SHA } from './lua-script.js';
+import { MemoryStore } from './memory-store.js';
+import type { RedisScriptRunner } from './redis-client.js';
+import { assertCost, type RateLimitRule, rateLimitRule } from './rule.js';
+import type { RateLimitStore } from './store.js';
+import { storeKey } from './store-key.js';
+
+/**
+ * While Redis is unreachable, decide locally: each instance allows `1 / instances` of every rule's
+ * limit and burst (at least 1), so that `instances` equally loaded instances together stay near the
+ * shared limit. Weaker than Redis: a client that reaches more instances gets more.
+ */
+export interface RedisFallbackPolicy {
+  readonly mode: 'fallback';
+  /** How many instances share the limit. An integer >= 1. */
+  readonly instances: number;
+  /** The local store used meanwhile. Default: a new `MemoryStore()`. */
+  readonly store?: MemoryStore;
+}
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /** The client, adapted: `nodeRedisScripts(client)` or `ioredisScripts(client)`. */
+  readonly scripts: RedisScriptRunner;
+  /** Prefix of every key. Default: `'mcp-warden:rl:'`. */
+  readonly prefix?: string;
+  /** How long one decision may wait for Redis. Default: 200 ms. */
+  readonly timeoutMs?: number;
+  /**
+   * What happens when Redis fails or times out. Default: `'deny'` (fail closed: calls are refused
+   * with `ERR_RATE_LIMIT_UNAVAILABLE`). `{ mode: 'fallback', instances }` decides locally instead.
+   */
+  readonly onFailure?: 'deny' | RedisFallbackPolicy;
+  /** While degraded, Redis is tried again by one call per interval; others do not wait. Default: 1000 ms. */
+  readonly retryIntervalMs?: number;
+  /** Where `ratelimit_store_degraded` / `ratelimit_store_recovered` go. Default: none. */
+  readonly events?: EventSink;
+  /** The clock for the retry interval, in ms. Default: `Date.now`. */
+  readonly now?: () => number;
+}
+
+const PREFIX = /^[A-Za-z0-9_.:-]{0,64}$/;
+
+class StoreTimeoutError extends Error {}
+
+/**
+ * A store shared by every instance through Redis: one `EVALSHA` round trip per decision (the script
+ * is loaded once, and again on `NOSCRIPT`), atomic, on the Redis server's clock. Each key is wrapped
+ * in a hash tag, so the layout is Redis Cluster-safe. On failure it fails closed or falls back, emits
+ * an event on each transition, and recovers by itself.
+ */
+export class RedisStore implements RateLimitStore {
+  readonly name: string = 'redis';
+  readonly #scripts: RedisScriptRunner;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+  readonly #retryIntervalMs: number;
+  readonly #events: EventSink;
+  readonly #now: () => number;
+  readonly #fallback: { readonly store: MemoryStore; readonly instances: number } | undefined;
+  readonly #fallbackRules = new WeakMap<RateLimitRule, RateLimitRule>();
+  #degraded = false;
+  #nextProbeAt = 0;
+
+  constructor(options: RedisStoreOptions) {
+    const prefix = options.prefix ?? 'mcp-warden:rl:';
+    if (!PREFIX.test(prefix)) {
+      throw new ConfigError('ERR_INVALID_RATE_LIMIT', 'prefix must match [A-Za-z0-9_.:-]{0,64}', {
+        detail: { prefix },
+      });
+    }
+    this.#prefix = prefix;
+    this.#timeoutMs = positive('timeoutMs', options.timeoutMs ?? 200);
+    this.#retryIntervalMs = positive('retryIntervalMs', options.retryIntervalMs ?? 1000);
+    this.#scripts = options.scripts;
+    this.#events = options.events ?? noopSink();
+    this.#now = options.now ?? Date.now;
+    const policy = options.onFailure ?? 'deny';
+    if (policy === 'deny') {
+      this.#fallback = undefined;
+    } else {
+      if (policy.mode !== 'fallback' || !Number.isSafeInteger(policy.instances) || policy.instances < 1) {
+        throw new ConfigError(
+          'ERR_INVALID_RATE_LIMIT',
+          "onFailure must be 'deny' or { mode: 'fallback', instances }",
+          {
+            detail: { onFailure: policy },
+          },
+        );
+      }
+      this.#fallback = { store: policy.store ?? new MemoryStore(), instances: policy.instances };
+      this.#emit({
+        time: new Date().toISOString(),
+        type: 'sys_startup',
+        level: 'warn',
+        outcome: 'success',
+        component: '@mcp-warden/ratelimit',
+        warnings: [
+          `RedisStore onFailure fallback: while Redis is unreachable each instance allows 1/${policy.instances} of every limit locally`,
+        ],
+      });
+    }
+  }
+
+  /** True while Redis is considered unreachable. */
+  get degraded(): boolean {
+    return this.#degraded;
+  }
+
+  consume(key: string, rule: RateLimitRule, cost: number): Promise<Decision> {
+    try {
+      assertCost(rule, cost);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#degraded) {
+      const now = this.#now();
+      if (now < this.#nextProbeAt) return this.#whileDown(key, rule, cost);
+      this.#nextProbeAt = now + this.#retryIntervalMs;
+    }
+    const redisKey = `${this.#prefix}{${storeKey(rule.name, key)}}`;
+    const args = [
+      rule.algorithm === 'gcra' ? '1' : rule.algorithm === 'sliding-window' ? '2' : '3',
+      String(rule.periodMs * 1000),
+      String(rule.limit),
+      String(rule.burst),
+      String(cost),
+    ];
+    return this.#run(redisKey, args).then(
+      (reply) => {
+        const decision = toDecision(reply);
+        if (decision === undefined)
+          return this.#failed(new Error('unexpected script reply'), key, rule, cost);
+        if (this.#degraded) this.#recovered();
+        return decision;
+      },
+      (error: unknown) => this.#failed(error, key, rule, cost),
+    );
+  }
+
+  #run(redisKey: string, args: readonly string[]): Promise<unknown> {
+    const keys = [redisKey];
+    const attempt = this.#scripts.evalSha(RATE_LIMIT_SCRIPT_SHA, keys, args).catch((error: unknown) => {
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+        return this.#scripts.eval(RATE_LIMIT_SCRIPT, keys, args);
+      }
+      throw error;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new StoreTimeoutError(`no answer within ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      );
+    });
+    return Promise.race([attempt, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  #failed(error: unknown, key: string, rule: RateLimitRule, cost: number): Promise<Decision> {
+    if (!this.#degraded) {
+      this.#degraded = true;
+      this.#nextProbeAt = this.#now() + this.#retryIntervalMs;
+      const reason = error instanceof Error ? error.message.slice(0, 200) : 'unknown failure';
+      this.#emit({
+        time: new Date().toISOString(),
+        type: 'ratelimit_store_degraded',
+        level: this.#fallback === undefined ? 'critical' : 'warn',
+        outcome: 'error',
+        store: this.name,
+        mode: this.#fallback === undefined ? 'deny' : 'fallback',
+        reason: error instanceof StoreTimeoutError ? `timeout: ${reason}` : reason,
+      });
+    }
+    return this.#whileDown(key, rule, cost, error);
+  }
+
+  #recovered(): void {
+    this.#degraded = false;
+    this.#emit({
+      time: new Date().toISOString(),
+      type: 'ratelimit_store_recovered',
+      level: 'info',
+      outcome: 'success',
+      store: this.name,
+    });
+  }
+
+  #whileDown(key: string, rule: RateLimitRule, cost: number, cause?: unknown): Promise<Decision> {
+    const fallback = this.#fallback;
+    if (fallback === undefined) {
+      return Promise.reject(
+        new RateLimitError('ERR_RATE_LIMIT_UNAVAILABLE', 'rate limit unavailable, try again later', {
+          data: { retryAfterMs: this.#retryIntervalMs },
+          ...(cause === undefined ? {} : { cause }),
+        }),
+      );
+    }
+    const local = this.#fallbackRule(rule, fallback.instances);
+    if (cost > local.burst) {
+      return Promise.resolve({
+        allowed: false,
+        remaining: 0,
+        resetAfterMs: 0,
+        retryAfterMs: this.#retryIntervalMs,
+      });
+    }
+    return fallback.store.consume(key, local, cost);
+  }
+
+  #fallbackRule(rule: RateLimitRule, instances: number): RateLimitRule {
+    let local = this.#fallbackRules.get(rule);
+    if (local === undefined) {
+      local = rateLimitRule({
+        name: rule.name,
+        algorithm: rule.algorithm,
+        periodMs: rule.periodMs,
+        limit: Math.max(1, Math.floor(rule.limit / instances)),
+        ...(rule.algorithm === 'gcra' ? { burst: Math.max(1, Math.floor(rule.burst / instances)) } : {}),
+      });
+      this.#fallbackRules.set(rule, local);
+    }
+    return local;
+  }
+
+  #emit(event: SecurityEvent): void {
+    try {
+      this.#events.emit(event);
+    } catch {
+      // A broken sink must not break a decision.
+    }
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 1 || value > 600_000) {
+    throw new ConfigError('ERR_INVALID_RATE_LIMIT', `${name} must be between 1 and 600000 ms`, {
+      detail: { [name]: value },
+    });
+  }
+  return value;
+}
+
+function toDecision(reply: unknown): Decision | undefined {
+  if (!Array.isArray(reply) || reply.length !== 4) return undefined;
+  const [allowed, remaining, resetAfterMs, retryAfterMs] = reply.map(Number) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (![allowed, remaining, resetAfterMs, retryAfterMs].every(Number.isFinite)) return undefined;
+  return { allowed: allowed === 1, remaining, resetAfterMs, retryAfterMs };
+}
