@@ -128,6 +128,13 @@ interface Split {
 const READ_FLAGS = O.RDONLY | O.NOFOLLOW | O.NONBLOCK | O.NOCTTY;
 const DIR_FLAGS = O.RDONLY | O.DIRECTORY | O.NONBLOCK | O.NOCTTY;
 
+/** Codes a walk may answer instead of a failed open's own error. */
+const REFUSALS: ReadonlySet<string> = new Set([
+  'ERR_SYMLINK_ESCAPE',
+  'ERR_SYMLINK_NOT_ALLOWED',
+  'ERR_SYMLINK_LOOP',
+]);
+
 function split(rest: readonly string[]): Split {
   const last = rest[rest.length - 1];
   if (last === undefined || last === '.' || last === '..') return { dir: rest, name: undefined };
@@ -375,13 +382,7 @@ export class SafeFs {
       try {
         await walkPath(root.real, components, this.#strictWalk());
       } catch (refusal) {
-        if (
-          isWardenError(refusal) &&
-          refusal.code !== 'ERR_NOT_FOUND' &&
-          refusal.code !== 'ERR_NOT_A_DIRECTORY'
-        ) {
-          throw refusal;
-        }
+        if (isWardenError(refusal) && REFUSALS.has(refusal.code)) throw refusal;
       }
     }
     throw fromOsError(error, 'open_dir');

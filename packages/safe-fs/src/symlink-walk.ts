@@ -60,7 +60,7 @@ export async function walkPath(
   return { path: position.path, missing: position.missing };
 }
 
-async function step(from: Position, part: string, options: WalkOptions): Promise<Position> {
+async function step(from: Position, part: string, options: WalkOptions, retries = 3): Promise<Position> {
   if (from.missing) {
     // Below a missing directory nothing can be resolved, and `..` would fail in the kernel too.
     if (part === '..') throw safeFsError('ERR_NOT_FOUND', 'missing_parent');
@@ -82,6 +82,12 @@ async function step(from: Position, part: string, options: WalkOptions): Promise
   try {
     target = await readlink(next);
   } catch (error) {
+    // Swapped between lstat and readlink (no longer a link, or gone): look at it again.
+    const errno = errnoOf(error);
+    if (errno === 'EINVAL' || errno === 'ENOENT') {
+      if (retries > 0) return step(from, part, options, retries - 1);
+      throw safeFsError('ERR_NOT_FOUND', 'changed_during_walk', { cause: error });
+    }
     throw fromOsError(error, 'walk_readlink');
   }
   const landed = await walkPath(target.startsWith('/') ? '/' : from.path, target.split('/'), options);

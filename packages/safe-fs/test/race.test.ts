@@ -1,0 +1,97 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SECRET, safeFsFor, sandbox } from './helpers.js';
+
+// Swaps <root>/d between a real directory and a symlink to <outside>/target as fast as it can, in a
+// separate process (a second core), until killed or a minute has passed.
+const SWAPPER = `
+const fs = require('node:fs');
+const [root, outsideTarget] = process.argv.slice(1);
+const d = root + '/d', parked = root + '/.parked-dir', link = root + '/.parked-link';
+fs.symlinkSync(outsideTarget, link);
+let swaps = 0;
+const until = Date.now() + 60000;
+process.stdout.write('ready\\n');
+while (Date.now() < until) {
+  try {
+    fs.renameSync(d, parked); fs.renameSync(link, d);   // d is now the link to outside
+    fs.renameSync(d, link); fs.renameSync(parked, d);   // d is the real directory again
+    swaps++;
+  } catch {}
+}
+`;
+
+function startSwapper(root: string, outsideTarget: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-e', SWAPPER, root, outsideTarget], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout?.once('data', () => resolve(child));
+  });
+}
+
+describe('race: a directory swapped for a symlink to outside while SafeFs reads and writes through it', () => {
+  it('never reads or writes outside over 10,000+ attempts each way', async () => {
+    const box = sandbox();
+    const target = join(box.outside, 'target');
+    mkdirSync(target);
+    writeFileSync(join(target, 'file.txt'), SECRET);
+    mkdirSync(join(box.root, 'd'));
+    writeFileSync(join(box.root, 'd', 'file.txt'), 'inside');
+    const fs = await safeFsFor(box, { durable: false });
+    const swapper = await startSwapper(box.root, target);
+    const outcomes: Record<string, number> = {};
+    const count = (key: string): void => {
+      outcomes[key] = (outcomes[key] ?? 0) + 1;
+    };
+    const outcome = (error: unknown): string => String((error as { code?: unknown }).code);
+    let escapes = 0;
+    const attempts = 10_000;
+    const deadline = Date.now() + 100_000;
+    try {
+      for (let i = 0; i < attempts && Date.now() < deadline; i++) {
+        const read = fs.readText('d/file.txt').then(
+          (text) => {
+            if (text !== 'inside') escapes++;
+            count('read:ok');
+          },
+          (error: unknown) => count(`read:${outcome(error)}`),
+        );
+        const write = fs.writeFile(`d/w${i % 8}.txt`, 'written').then(
+          () => count('write:ok'),
+          (error: unknown) => count(`write:${outcome(error)}`),
+        );
+        const append =
+          i % 4 === 0
+            ? fs.appendFile('d/log.txt', 'x').then(
+                () => count('append:ok'),
+                (error: unknown) => count(`append:${outcome(error)}`),
+              )
+            : undefined;
+        await Promise.all([read, write, append]);
+      }
+    } finally {
+      swapper.kill('SIGKILL');
+    }
+    const total = (prefix: string): number =>
+      Object.entries(outcomes)
+        .filter(([key]) => key.startsWith(prefix))
+        .reduce((sum, [, value]) => sum + value, 0);
+    expect(total('read:')).toBeGreaterThanOrEqual(attempts);
+    expect(total('write:')).toBeGreaterThanOrEqual(attempts);
+    expect(escapes).toBe(0);
+    // The outside directory is exactly as it was: no file created, the secret unchanged.
+    expect(readdirSync(target)).toEqual(['file.txt']);
+    expect(readFileSync(join(target, 'file.txt'), 'utf8')).toBe(SECRET);
+    // The race really happened: some attempts landed inside, some met the link and were refused.
+    expect(outcomes['read:ok'] ?? 0).toBeGreaterThan(0);
+    expect(outcomes['read:ERR_SYMLINK_ESCAPE'] ?? 0).toBeGreaterThan(0);
+    expect(outcomes['write:ERR_SYMLINK_ESCAPE'] ?? 0).toBeGreaterThan(0);
+    // Every outcome is a success or a coded refusal; nothing unexpected.
+    const allowed = new Set(['ok', 'ERR_SYMLINK_ESCAPE', 'ERR_NOT_FOUND']);
+    for (const key of Object.keys(outcomes)) expect(allowed, key).toContain(key.split(':')[1]);
+  }, 120_000);
+});
