@@ -27,9 +27,21 @@ export function applyEnv(
     if (field.secret) byFileName.set(`${options.prefix}${field.env}_FILE`, field);
   }
   const names = Object.keys(env)
-    .filter((name) => name.startsWith(options.prefix) && env[name] !== undefined)
+    .filter((name) => name.toUpperCase().startsWith(options.prefix) && env[name] !== undefined)
     .sort();
   for (const name of names) {
+    if (!name.startsWith(options.prefix)) {
+      // `mcp_rate_limit` is a typo on POSIX, where variable names are case-sensitive.
+      const upper = name.toUpperCase();
+      const known = byName.has(upper) || byFileName.has(upper);
+      tree.problem(
+        name,
+        `env ${name}`,
+        `wrong case${known ? `; did you mean ${upper}?` : ''}`,
+        'ERR_CONFIG_UNKNOWN_ENV',
+      );
+      continue;
+    }
     const raw = env[name] ?? '';
     const source = `env ${name}`;
     if (options.ignore.has(name)) continue;

@@ -9,7 +9,7 @@ import { dottedKey } from './key-names.js';
 import { applyObject } from './object-source.js';
 import { type ConfigProblem, configInvalidError } from './problems.js';
 import { describeSchema, type FieldInfo, type SchemaFields, type SchemaNode } from './schema-fields.js';
-import { isSecret, REDACTED } from './secret.js';
+import { isSecret, REDACTED, Secret } from './secret.js';
 
 /** Options of {@link loadConfig}. Every default is finite and fails closed. */
 export interface LoadConfigOptions<T = unknown> {
@@ -33,6 +33,12 @@ export interface LoadConfigOptions<T = unknown> {
   readonly maxFileBytes?: number;
   /** Largest secret file read. Default 64 KiB. */
   readonly maxSecretFileBytes?: number;
+  /**
+   * The command line searched for secret values: a secret that also appears there (as an argument
+   * or after `=`) is refused, since every local user can read it. Default: `process.execArgv` and
+   * `process.argv` after the script.
+   */
+  readonly commandLine?: readonly string[];
   /** Turn the "secret file readable by group/others" warning into a problem. Default `false`. */
   readonly strictSecretFilePermissions?: boolean;
   /** Extra warnings computed from a valid config (an insecure flag that is on, say). */
@@ -137,6 +143,34 @@ function fillRequiredObjects(
   }
 }
 
+/**
+ * Wraps any secret field value that is not yet a `Secret` — a `.default()` skips the transform in
+ * zod — so no secret reaches the frozen config as a plain string.
+ */
+function sealSecrets(data: unknown, fields: SchemaFields): void {
+  for (const field of fields.fields) {
+    if (!field.secret) continue;
+    const parent = valueAt(data, field.path.slice(0, -1));
+    const last = field.path[field.path.length - 1];
+    if (typeof parent !== 'object' || parent === null || last === undefined) continue;
+    const holder = parent as Record<string, unknown>;
+    const value = holder[last];
+    if (typeof value === 'string') holder[last] = new Secret(value);
+    else if (Array.isArray(value))
+      holder[last] = value.map((item) => (isSecret(item) ? item : new Secret(item)));
+  }
+}
+
+/** The key of the secret field holding `value`, to name it in a problem. */
+function secretKeyOf(tree: InputTree, fields: SchemaFields, value: string): string | undefined {
+  for (const field of fields.fields) {
+    if (!field.secret) continue;
+    const raw = valueAt(tree.value, field.path);
+    if (raw === value || (Array.isArray(raw) && raw.includes(value))) return field.key;
+  }
+  return undefined;
+}
+
 /** Runs every source and the schema; returns the config or every problem. Emits nothing. */
 export function evaluateConfig<S extends z.ZodType>(
   schema: S,
@@ -186,6 +220,17 @@ export function evaluateConfig<S extends z.ZodType>(
     }
   }
 
+  const commandLine = options.commandLine ?? [...process.execArgv, ...process.argv.slice(2)];
+  for (const value of tree.secretValues) {
+    if (commandLine.some((arg) => arg === value || arg.endsWith(`=${value}`))) {
+      tree.problem(
+        secretKeyOf(tree, fields, value) ?? '(secret)',
+        'command line',
+        'a secret value appears on the command line, where every local user can read it',
+        'ERR_CONFIG_SECRET_ON_COMMAND_LINE',
+      );
+    }
+  }
   fillRequiredObjects(tree.value, fields.root);
   const parsed = schema.safeParse(tree.value);
   const problems = [...tree.problems];
@@ -223,10 +268,11 @@ export function evaluateConfig<S extends z.ZodType>(
     };
   }
 
+  sealSecrets(parsed.data, fields);
   const config = deepFreeze(parsed.data as z.output<S>);
   const entries = fields.fields.map((field): ConfigEntry => {
     const value = printable(valueAt(config, field.path));
-    return Object.freeze({
+    return deepFreeze({
       key: field.key,
       env: prefix + field.env,
       value,

@@ -215,6 +215,25 @@ export function mcpServerWarnings(config: McpServerConfig): readonly string[] {
   if (config.insecureAllowPlainHttp) {
     warnings.push('insecureAllowPlainHttp is on: plain HTTP is served; a TLS proxy must terminate in front');
   }
+  const unused = (
+    [
+      ['jwt', ['jwtIssuer', 'jwtAudience', 'jwtJwksUrl', 'jwtJwksFile', 'jwtSecret', 'jwtAlgorithms']],
+      ['apikey', ['apiKeysFile']],
+    ] as const
+  ).flatMap(([mode, keys]) =>
+    config.authMode === mode ? [] : keys.filter((key) => config[key] !== undefined),
+  );
+  if (unused.length > 0)
+    warnings.push(`${unused.join(', ')} set but ignored: authMode is ${config.authMode}`);
+  const redis = config.redisUrl?.reveal();
+  if (redis !== undefined && URL.canParse(redis)) {
+    const url = new URL(redis);
+    if (url.protocol === 'redis:' && !isLoopbackHost(url.hostname)) {
+      warnings.push(
+        `redisUrl uses redis:// to ${url.hostname}: traffic and password are unencrypted; use rediss://`,
+      );
+    }
+  }
   if (config.tlsClientAuth === 'optional') {
     warnings.push('tlsClientAuth is optional: clients without a certificate are accepted');
   }
