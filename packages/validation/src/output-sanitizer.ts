@@ -1,0 +1,183 @@
+import type { CallResult } from '@mcp-warden/core';
+import { type HiddenReport, type HiddenTextOptions, mergeReports, sanitizeText } from './hidden-text.js';
+import { requireInteger } from './option-checks.js';
+
+/** Options for {@link sanitizeResult}. */
+export interface OutputOptions extends HiddenTextOptions {
+  /** Most characters of text in one result (all text blocks together). Default 100,000. */
+  readonly maxTextChars?: number;
+  /** Most characters of base64 data (images, audio, blobs) in one result. Default 10,000,000. */
+  readonly maxBinaryChars?: number;
+}
+
+/** What {@link sanitizeResult} did. */
+export interface SanitizedResult<T> {
+  readonly result: T;
+  /** Hidden content removed, by kind (see {@link sanitizeText}). */
+  readonly removed: HiddenReport;
+  /** Characters of text cut by `maxTextChars`. */
+  readonly truncatedChars: number;
+  /** Binary blocks dropped by `maxBinaryChars`. */
+  readonly droppedBinary: number;
+}
+
+/** The marker appended where text was cut. */
+export function truncationMarker(removedChars: number): string {
+  return `\n[mcp-warden: output truncated, ${removedChars} characters removed]`;
+}
+
+const BINARY_MARKER = '[mcp-warden: binary content removed, over the size limit]';
+
+class ResultWalker {
+  readonly removed: Record<string, number> = {};
+  truncatedChars = 0;
+  droppedBinary = 0;
+  private textLeft: number;
+  private binaryLeft: number;
+  private lastTruncated: { holder: Record<string, unknown>; key: string } | undefined;
+
+  constructor(private readonly options: OutputOptions) {
+    this.textLeft = requireInteger(
+      'maxTextChars',
+      options.maxTextChars ?? 100_000,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
+    this.binaryLeft = requireInteger(
+      'maxBinaryChars',
+      options.maxBinaryChars ?? 10_000_000,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
+  }
+
+  /** Sanitises and caps a text field in place (on a copy of its holder). */
+  text(holder: Record<string, unknown>, key: string): void {
+    const value = holder[key];
+    if (typeof value !== 'string') return;
+    const clean = sanitizeText(value, this.options);
+    mergeReports(this.removed, clean.removed);
+    let text = clean.text;
+    if (text.length > this.textLeft) {
+      let cut = this.textLeft;
+      const code = text.charCodeAt(cut - 1);
+      if (cut > 0 && code >= 0xd800 && code <= 0xdbff) cut--; // never split a surrogate pair
+      this.truncatedChars += text.length - cut;
+      text = text.slice(0, cut);
+      this.lastTruncated ??= { holder, key };
+    }
+    this.textLeft -= text.length;
+    holder[key] = text;
+  }
+
+  binary(holder: Record<string, unknown>, key: string): boolean {
+    const value = holder[key];
+    if (typeof value !== 'string') return true;
+    if (value.length > this.binaryLeft) {
+      this.droppedBinary++;
+      return false;
+    }
+    this.binaryLeft -= value.length;
+    return true;
+  }
+
+  /** Strings anywhere in structured content: sanitised, not truncated (it must still match its schema). */
+  structured(value: unknown): unknown {
+    const root = { value };
+    const stack: [Record<string, unknown> | unknown[], string | number][] = [[root, 'value']];
+    let budget = 100_000;
+    while (stack.length > 0 && budget-- > 0) {
+      const [holder, key] = stack.pop()!;
+      const current = (holder as Record<string | number, unknown>)[key];
+      if (typeof current === 'string') {
+        const clean = sanitizeText(current, this.options);
+        mergeReports(this.removed, clean.removed);
+        (holder as Record<string | number, unknown>)[key] = clean.text;
+      } else if (Array.isArray(current)) {
+        const copy = [...current];
+        (holder as Record<string | number, unknown>)[key] = copy;
+        for (let index = 0; index < copy.length; index++) stack.push([copy, index]);
+      } else if (typeof current === 'object' && current !== null) {
+        const copy: Record<string, unknown> = { ...current };
+        (holder as Record<string | number, unknown>)[key] = copy;
+        for (const name of Object.keys(copy)) stack.push([copy, name]);
+      }
+    }
+    return root.value;
+  }
+
+  /** One content block (tool result content, prompt message content). */
+  block(block: unknown): Record<string, unknown> | undefined {
+    if (typeof block !== 'object' || block === null) return undefined;
+    const copy: Record<string, unknown> = { ...(block as Record<string, unknown>) };
+    if (copy.type === 'text') this.text(copy, 'text');
+    else if (copy.type === 'image' || copy.type === 'audio') {
+      if (!this.binary(copy, 'data')) return { type: 'text', text: BINARY_MARKER };
+    } else if (copy.type === 'resource' && typeof copy.resource === 'object' && copy.resource !== null) {
+      const resource = this.resourceContents(copy.resource);
+      if (resource === undefined) return { type: 'text', text: BINARY_MARKER };
+      copy.resource = resource;
+    }
+    if (typeof copy.title === 'string') this.text(copy, 'title');
+    if (typeof copy.name === 'string') this.text(copy, 'name');
+    if (typeof copy.description === 'string') this.text(copy, 'description');
+    return copy;
+  }
+
+  resourceContents(contents: unknown): Record<string, unknown> | undefined {
+    const copy: Record<string, unknown> = { ...(contents as Record<string, unknown>) };
+    this.text(copy, 'text');
+    if (!this.binary(copy, 'blob')) return undefined;
+    return copy;
+  }
+
+  finish(): void {
+    if (this.lastTruncated === undefined) return;
+    const { holder, key } = this.lastTruncated;
+    holder[key] = `${holder[key] as string}${truncationMarker(this.truncatedChars)}`;
+  }
+}
+
+/**
+ * Sanitises a tool, resource or prompt result before it reaches a client (and a model or terminal):
+ * every text field goes through {@link sanitizeText}, text is capped at `maxTextChars` with a visible
+ * truncation marker, binary blocks over `maxBinaryChars` are replaced by a marker, and strings in
+ * `structuredContent` are sanitised. Returns a new result; the input is not changed.
+ */
+export function sanitizeResult<T extends CallResult>(
+  result: T,
+  options: OutputOptions = {},
+): SanitizedResult<T> {
+  const walker = new ResultWalker(options);
+  const copy: Record<string, unknown> = { ...result };
+  if (Array.isArray(copy.content)) {
+    copy.content = copy.content.map((block) => walker.block(block)).filter((block) => block !== undefined);
+  }
+  if (copy.structuredContent !== undefined)
+    copy.structuredContent = walker.structured(copy.structuredContent);
+  if (Array.isArray(copy.contents)) {
+    copy.contents = copy.contents.map(
+      (contents) =>
+        walker.resourceContents(contents) ?? {
+          uri: (contents as { uri?: unknown }).uri,
+          text: BINARY_MARKER,
+        },
+    );
+  }
+  if (Array.isArray(copy.messages)) {
+    copy.messages = copy.messages.map((message) => {
+      if (typeof message !== 'object' || message === null) return message;
+      const messageCopy: Record<string, unknown> = { ...(message as Record<string, unknown>) };
+      messageCopy.content = walker.block(messageCopy.content);
+      return messageCopy;
+    });
+  }
+  if (typeof copy.description === 'string') walker.text(copy, 'description');
+  walker.finish();
+  return {
+    result: copy as T,
+    removed: walker.removed as HiddenReport,
+    truncatedChars: walker.truncatedChars,
+    droppedBinary: walker.droppedBinary,
+  };
+}

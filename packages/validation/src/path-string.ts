@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { requireInteger } from './option-checks.js';
+import { characterProblem } from './string.js';
+
+/** Options for {@link pathString}. */
+export interface PathStringOptions {
+  /** Most characters. Default 4,096 (Linux `PATH_MAX`). */
+  readonly maxChars?: number;
+  /** Most UTF-8 bytes in one segment between separators. Default 255 (`NAME_MAX`). */
+  readonly maxSegmentBytes?: number;
+  /** Accept absolute paths (`/x`, `C:\x`, `\\server\x`). Default `true`. */
+  readonly allowAbsolute?: boolean;
+  /** Accept `..` segments. Default `true` (containment in a root is checked later, by `@mcp-warden/safe-fs`). */
+  readonly allowParentSegments?: boolean;
+}
+
+const SEPARATOR = /[\\/]/;
+const ABSOLUTE = /^(?:[\\/]|[A-Za-z]:)/;
+
+/**
+ * A file-system path, checked for syntax only: not empty, bounded length and segment length, no NUL,
+ * no control characters, no lone surrogates, no bidi or other hidden characters (a name such as
+ * `invoice\u202Etxt.exe` displays as `invoiceexe.txt`). Whether the path stays inside allowed roots is
+ * not decided here: that needs the real file system (`@mcp-warden/safe-fs`).
+ */
+export function pathString(options: PathStringOptions = {}): z.ZodString {
+  const maxChars = requireInteger('maxChars', options.maxChars ?? 4_096, 1, 1_000_000);
+  const maxSegmentBytes = requireInteger('maxSegmentBytes', options.maxSegmentBytes ?? 255, 1, 1_000_000);
+  const allowAbsolute = options.allowAbsolute ?? true;
+  const allowParent = options.allowParentSegments ?? true;
+  return z
+    .string()
+    .min(1)
+    .max(maxChars)
+    .superRefine((value, ctx) => {
+      if (value.length > maxChars) return;
+      const problem = value.includes('\u0000')
+        ? 'contains a NUL character'
+        : characterProblem(value, { multiline: false, allowHidden: false });
+      if (problem !== undefined) {
+        ctx.addIssue({ code: 'custom', message: problem });
+        return;
+      }
+      if (!allowAbsolute && ABSOLUTE.test(value))
+        ctx.addIssue({ code: 'custom', message: 'must be a relative path' });
+      const segments = value.split(SEPARATOR);
+      if (!allowParent && segments.includes('..')) {
+        ctx.addIssue({ code: 'custom', message: 'must not contain ".." segments' });
+      }
+      if (segments.some((segment) => Buffer.byteLength(segment, 'utf8') > maxSegmentBytes)) {
+        ctx.addIssue({ code: 'custom', message: `a path segment is longer than ${maxSegmentBytes} bytes` });
+      }
+    });
+}

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { findHiddenText, type HiddenKind } from './hidden-text.js';
+import { warnInsecureOption } from './insecure-option-warning.js';
+import { requireInteger } from './option-checks.js';
+import { assertSafePattern } from './regex-safety.js';
+
+/** Options for {@link boundedString}. */
+export interface BoundedStringOptions {
+  /** Most characters (UTF-16 code units, as JavaScript and zod count). Default 1,000. */
+  readonly maxChars?: number;
+  /** Fewest characters. Default 0. */
+  readonly minChars?: number;
+  /** Most UTF-8 bytes. Default 4 × `maxChars` (never binding unless set lower). */
+  readonly maxBytes?: number;
+  /** A pattern the whole value must match (write `^…$`); checked for catastrophic backtracking now. */
+  readonly pattern?: RegExp | string;
+  /** Allow `\n` and `\r\n` (a lone `\r` is always refused). Default `false`. */
+  readonly multiline?: boolean;
+  /** Normalise to this Unicode form before the other checks. Default: no normalisation. */
+  readonly normalize?: 'NFC' | 'NFKC';
+  /** Accept bidi controls, zero-width, tag and other invisible characters. Default `false`. Warns. */
+  readonly allowHiddenCharacters?: boolean;
+  /** Skip the backtracking check of `pattern`. Default `false`. Warns. */
+  readonly allowUnsafePattern?: boolean;
+}
+
+const HIDDEN_REASON: Readonly<Record<HiddenKind, string>> = {
+  ansi: 'an escape sequence',
+  control: 'a control character',
+  bidi: 'a bidirectional control character',
+  zero_width: 'a zero-width character',
+  tag: 'a Unicode tag character',
+  variation_selector: 'a stray variation selector',
+  invisible: 'an invisible character',
+  lone_surrogate: 'a lone surrogate',
+};
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** What is wrong with a string's characters, or `undefined`. Shared by the string-like schemas. */
+export function characterProblem(
+  value: string,
+  options: { readonly multiline: boolean; readonly allowHidden: boolean },
+): string | undefined {
+  if (LONE_SURROGATE.test(value)) return 'contains a lone surrogate (not valid Unicode)';
+  if (options.multiline) {
+    if (CONTROL.test(value.includes('\r') ? value.replace(/\r\n/g, '\n') : value)) {
+      return 'contains a control character';
+    }
+  } else if (/[\n\r]/.test(value)) return 'contains a line break';
+  else if (CONTROL.test(value)) return 'contains a control character';
+  if (!options.allowHidden) {
+    const found = Object.keys(findHiddenText(value)) as HiddenKind[];
+    if (found.length > 0) return `contains ${found.map((kind) => HIDDEN_REASON[kind]).join(', ')}`;
+  }
+  return undefined;
+}
+
+/**
+ * A zod string with hard limits: length in characters and UTF-8 bytes, no control characters (`\t`
+ * allowed; line breaks only when `multiline`), no lone surrogates, no hidden characters (bidi controls,
+ * zero-width, tags; emoji sequences stay valid), optional NFC/NFKC normalisation and a pattern checked
+ * for catastrophic backtracking at definition time. `tools/list` publishes `maxLength`, `minLength`
+ * and `pattern`.
+ */
+export function boundedString(options: BoundedStringOptions = {}): z.ZodString {
+  const maxChars = requireInteger('maxChars', options.maxChars ?? 1_000, 0, 100_000_000);
+  const minChars = requireInteger('minChars', options.minChars ?? 0, 0, maxChars);
+  const maxBytes = requireInteger('maxBytes', options.maxBytes ?? maxChars * 4, 0, Number.MAX_SAFE_INTEGER);
+  const multiline = options.multiline ?? false;
+  const allowHidden = options.allowHiddenCharacters ?? false;
+  if (allowHidden) warnInsecureOption('allowHiddenCharacters', 'boundedString');
+  let schema = z.string();
+  if (options.normalize !== undefined) schema = schema.normalize(options.normalize);
+  schema = schema.max(maxChars);
+  if (minChars > 0) schema = schema.min(minChars);
+  if (options.pattern !== undefined) {
+    if (options.allowUnsafePattern === true) warnInsecureOption('allowUnsafePattern', 'boundedString');
+    const pattern =
+      options.allowUnsafePattern === true
+        ? typeof options.pattern === 'string'
+          ? new RegExp(options.pattern)
+          : options.pattern
+        : assertSafePattern(options.pattern);
+    schema = schema.regex(pattern);
+  }
+  return schema.superRefine((value, ctx) => {
+    if (value.length > maxChars) return; // already reported; do not scan an oversized value
+    if (maxBytes < maxChars * 3 && Buffer.byteLength(value, 'utf8') > maxBytes) {
+      ctx.addIssue({ code: 'custom', message: `Too big: expected at most ${maxBytes} UTF-8 bytes` });
+    }
+    const problem = characterProblem(value, { multiline, allowHidden });
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+/** Options for {@link identifier}. */
+export interface IdentifierOptions {
+  /** Most characters. Default 64. */
+  readonly maxChars?: number;
+  /** The allowed form. Default `^[A-Za-z_][A-Za-z0-9_.-]*$` (ASCII only: no look-alike letters). */
+  readonly pattern?: RegExp;
+}
+
+/**
+ * A name-like string (a key, a branch, a table): ASCII letters, digits, `_`, `.`, `-`, starting with a
+ * letter or `_`, at most 64 characters. The pattern and length go to `tools/list`.
+ */
+export function identifier(options: IdentifierOptions = {}): z.ZodString {
+  return boundedString({
+    maxChars: options.maxChars ?? 64,
+    minChars: 1,
+    pattern: options.pattern ?? /^[A-Za-z_][A-Za-z0-9_.-]*$/,
+  });
+}

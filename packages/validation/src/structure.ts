@@ -1,0 +1,204 @@
+import { ConfigError, ValidationError } from '@mcp-warden/core';
+
+/** Limits on the shape of a whole argument object, checked before any schema runs. */
+export interface StructureLimits {
+  /** Deepest nesting of objects and arrays (the top-level object is depth 1). Default 32. */
+  readonly maxDepth: number;
+  /** Most keys in one object. Default 1,000. */
+  readonly maxKeys: number;
+  /** Most elements in one array. Default 10,000. */
+  readonly maxArrayLength: number;
+  /** Most values in total (objects, arrays, primitives). Default 100,000. */
+  readonly maxNodes: number;
+  /** Longest key, in UTF-16 code units. Default 256. */
+  readonly maxKeyLength: number;
+  /** Most UTF-8 bytes of all strings and keys together (about the JSON size). Default 1 MiB. */
+  readonly maxTotalBytes: number;
+}
+
+/** The defaults of {@link StructureLimits}. */
+export const DEFAULT_STRUCTURE_LIMITS: Readonly<StructureLimits> = Object.freeze({
+  maxDepth: 32,
+  maxKeys: 1_000,
+  maxArrayLength: 10_000,
+  maxNodes: 100_000,
+  maxKeyLength: 256,
+  maxTotalBytes: 1_048_576,
+});
+
+/** Keys that reach `Object.prototype` when a consumer merges or assigns arguments. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Why a value broke a structural limit: a path (`a.b[2]`) and a short reason. */
+export interface StructureProblem {
+  readonly path: string;
+  readonly reason: string;
+  /** The limit that was exceeded (`maxDepth`, …), or `forbiddenKey` / `notJson`. */
+  readonly limit: keyof StructureLimits | 'forbiddenKey' | 'notJson';
+}
+
+interface Frame {
+  readonly value: unknown;
+  readonly depth: number;
+  readonly parent: Frame | undefined;
+  readonly key: string | number | undefined;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** Builds `a.b[2]["odd key"]` from a frame chain; long keys are cut so they are never echoed in full. */
+function pathOf(frame: Frame | undefined, lastKey?: string | number): string {
+  const keys: (string | number)[] = lastKey === undefined ? [] : [lastKey];
+  for (let f = frame; f !== undefined && f.key !== undefined; f = f.parent) keys.push(f.key);
+  keys.reverse();
+  return formatPath(keys);
+}
+
+/** Formats a property path for messages: identifiers dotted, indices bracketed, other keys quoted and cut. */
+export function formatPath(keys: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of keys) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'symbol') out += '[symbol]';
+    else if (IDENTIFIER.test(key) && key.length <= 64) out += out === '' ? key : `.${key}`;
+    else {
+      const shown = key.length > 32 ? `${key.slice(0, 32)}…` : key;
+      out += `[${JSON.stringify(shown.replace(/[^\x20-\x7e]/g, '?'))}]`;
+    }
+  }
+  return out === '' ? '(root)' : out;
+}
+
+function utf8Length(text: string, budget: number): number {
+  // UTF-8 needs at least one byte per UTF-16 unit: a string longer than the budget is refused unread.
+  if (text.length > budget) return text.length;
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** Validates and completes partial limits; every value must be a positive safe integer. */
+export function resolveStructureLimits(limits: Partial<StructureLimits> = {}): Readonly<StructureLimits> {
+  const resolved = { ...DEFAULT_STRUCTURE_LIMITS, ...limits };
+  for (const [name, value] of Object.entries(resolved)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new ConfigError('ERR_INVALID_OPTION', `${name} must be a positive integer`, {
+        data: { option: name },
+      });
+    }
+  }
+  return Object.freeze(resolved);
+}
+
+/**
+ * Walks a JSON-like value iteratively (no recursion, so no stack overflow at any depth) and returns
+ * the first structural problem, or `undefined`. Stops at the first problem: a 10,000-deep object is
+ * refused after `maxDepth` steps and a 50 MB string without reading it. Only plain JSON values pass
+ * (objects, arrays, strings, finite numbers, booleans, null).
+ */
+export function findStructureProblem(
+  value: unknown,
+  limits: Readonly<StructureLimits> = DEFAULT_STRUCTURE_LIMITS,
+): StructureProblem | undefined {
+  const stack: Frame[] = [{ value, depth: 1, parent: undefined, key: undefined }];
+  // Values are counted when pushed, so the stack never holds more than maxNodes frames.
+  let nodes = 1;
+  let bytes = 0;
+  const tooMany = (frame: Frame): StructureProblem => ({
+    path: pathOf(frame),
+    reason: `more than ${limits.maxNodes} values in total`,
+    limit: 'maxNodes',
+  });
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    const current = frame.value;
+    if (current === null || typeof current === 'boolean') {
+      bytes += 4;
+    } else if (typeof current === 'string') {
+      bytes += utf8Length(current, limits.maxTotalBytes - bytes) + 2;
+    } else if (typeof current === 'number') {
+      if (!Number.isFinite(current))
+        return { path: pathOf(frame), reason: 'not a finite number', limit: 'notJson' };
+      bytes += 8;
+    } else if (typeof current === 'object') {
+      if (frame.depth > limits.maxDepth) {
+        return { path: pathOf(frame), reason: `nested deeper than ${limits.maxDepth}`, limit: 'maxDepth' };
+      }
+      if (Array.isArray(current)) {
+        if (current.length > limits.maxArrayLength) {
+          return {
+            path: pathOf(frame),
+            reason: `array longer than ${limits.maxArrayLength}`,
+            limit: 'maxArrayLength',
+          };
+        }
+        bytes += 2 + current.length;
+        nodes += current.length;
+        if (nodes > limits.maxNodes) return tooMany(frame);
+        for (let index = current.length - 1; index >= 0; index--) {
+          stack.push({ value: current[index], depth: frame.depth + 1, parent: frame, key: index });
+        }
+      } else {
+        const proto = Object.getPrototypeOf(current);
+        if (proto !== Object.prototype && proto !== null) {
+          return { path: pathOf(frame), reason: 'not a plain JSON object', limit: 'notJson' };
+        }
+        const keys = Object.keys(current);
+        if (keys.length > limits.maxKeys) {
+          return { path: pathOf(frame), reason: `more than ${limits.maxKeys} keys`, limit: 'maxKeys' };
+        }
+        bytes += 2;
+        nodes += keys.length;
+        if (nodes > limits.maxNodes) return tooMany(frame);
+        for (let index = keys.length - 1; index >= 0; index--) {
+          const key = keys[index]!;
+          if (FORBIDDEN_KEYS.has(key)) {
+            return { path: pathOf(frame, key), reason: 'forbidden key', limit: 'forbiddenKey' };
+          }
+          if (key.length > limits.maxKeyLength) {
+            return {
+              path: pathOf(frame),
+              reason: `a key longer than ${limits.maxKeyLength} characters`,
+              limit: 'maxKeyLength',
+            };
+          }
+          bytes += utf8Length(key, limits.maxTotalBytes) + 4;
+          stack.push({
+            value: (current as Record<string, unknown>)[key],
+            depth: frame.depth + 1,
+            parent: frame,
+            key,
+          });
+        }
+      }
+    } else {
+      return { path: pathOf(frame), reason: `a ${typeof current} is not JSON`, limit: 'notJson' };
+    }
+    if (bytes > limits.maxTotalBytes) {
+      return {
+        path: pathOf(frame),
+        reason: `larger than ${limits.maxTotalBytes} bytes in total`,
+        limit: 'maxTotalBytes',
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Throws `ERR_INVALID_ARGUMENT` (a `ValidationError` whose `data.fields` names the path and reason) when
+ * `value` breaks a structural limit. See {@link findStructureProblem}.
+ */
+export function assertStructure(value: unknown, limits?: Partial<StructureLimits>): void {
+  const problem = findStructureProblem(
+    value,
+    limits === undefined ? undefined : resolveStructureLimits(limits),
+  );
+  if (problem !== undefined) {
+    throw new ValidationError(
+      'ERR_INVALID_ARGUMENT',
+      `invalid arguments: ${problem.path}: ${problem.reason}`,
+      {
+        data: { fields: [{ path: problem.path, reason: problem.reason }], limit: problem.limit },
+      },
+    );
+  }
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { warnInsecureOption } from './insecure-option-warning.js';
+import { classifyAddress, isLocalhostName } from './ip-address.js';
+import { requireInteger } from './option-checks.js';
+import { type HostLookup, resolvePublicAddresses } from './public-address.js';
+
+/** Options for {@link safeUrl} and {@link urlProblem}. */
+export interface SafeUrlOptions {
+  /** Accepted schemes, with or without the colon. Default `['https']`. */
+  readonly schemes?: readonly string[];
+  /** Accepted hosts: exact names (`api.example.com`) or `*.example.com` for subdomains. Default: any host. */
+  readonly hosts?: readonly string[];
+  /** Most characters. Default 2,048. */
+  readonly maxChars?: number;
+  /**
+   * Accept IP literals and names that are private, loopback, link-local, multicast or otherwise not
+   * public (`127.0.0.1`, `[::ffff:10.0.0.1]`, `0x7f.1`, `localhost`). Default `false`. Warns.
+   */
+  readonly allowPrivateAddresses?: boolean;
+  /**
+   * Also resolve the host name (node:dns) and refuse it if any address is not public. Makes the schema
+   * asynchronous. Default `false`. The answer can change before your tool connects (DNS rebinding):
+   * connect with {@link createSafeLookup} to check the address actually used.
+   */
+  readonly resolveHost?: boolean;
+  /** The resolver used by `resolveHost` (for a custom DNS setup). Default: `dns.promises.lookup`. */
+  readonly lookup?: HostLookup;
+}
+
+// Characters the WHATWG parser silently strips or rewrites (tab, newline, leading/trailing C0 and space,
+// backslash as slash): refusing them keeps what we check identical to what an HTTP client will fetch.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const UNSAFE_RAW = /[\u0000-\u0020\u007f-\u009f\\]/;
+
+function hostAllowed(hostname: string, hosts: readonly string[]): boolean {
+  const name = hostname.toLowerCase().replace(/\.$/, '');
+  return hosts.some((entry) => {
+    const pattern = entry.toLowerCase();
+    if (pattern.startsWith('*.')) return name.endsWith(pattern.slice(1)) && name.length > pattern.length - 1;
+    return name === pattern;
+  });
+}
+
+function normalizeSchemes(schemes: readonly string[]): string[] {
+  return schemes.map((scheme) => (scheme.endsWith(':') ? scheme : `${scheme}:`).toLowerCase());
+}
+
+/** Returns why `raw` is not an acceptable URL under `options`, or `undefined`. Synchronous checks only. */
+export function urlProblem(raw: string, options: SafeUrlOptions = {}): string | undefined {
+  const maxChars = options.maxChars ?? 2_048;
+  if (raw.length > maxChars) return `longer than ${maxChars} characters`;
+  if (UNSAFE_RAW.test(raw)) return 'contains whitespace, a control character or a backslash';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'not a valid absolute URL';
+  }
+  if (!normalizeSchemes(options.schemes ?? ['https']).includes(url.protocol)) return 'scheme not allowed';
+  if (url.username !== '' || url.password !== '' || /^[^/?#]*\/\/[^/?#]*@/.test(raw)) {
+    return 'credentials in the URL are not allowed';
+  }
+  if (options.hosts !== undefined && !hostAllowed(url.hostname, options.hosts)) return 'host not allowed';
+  if (options.allowPrivateAddresses !== true) {
+    const kind = classifyAddress(url.hostname);
+    if (kind !== undefined && kind !== 'public') return `host is a ${kind} address`;
+    if (isLocalhostName(url.hostname)) return 'host is a loopback name';
+  }
+  return undefined;
+}
+
+/**
+ * A zod string holding an absolute URL: allowed schemes (default https only) and hosts, no credentials,
+ * no characters the URL parser would silently drop, and by default no private, loopback or link-local
+ * IP literal or `localhost` name — after the parser's own normalisation, so `http://0x7f.1`,
+ * `http://2130706433` and `http://[::ffff:127.0.0.1]` are caught. With `resolveHost`, the name is also
+ * resolved and every address must be public. Published with `format: uri` and `maxLength`.
+ */
+export function safeUrl(options: SafeUrlOptions = {}): z.ZodString {
+  const maxChars = requireInteger('maxChars', options.maxChars ?? 2_048, 1, 1_000_000);
+  if (options.allowPrivateAddresses === true) warnInsecureOption('allowPrivateAddresses', 'safeUrl');
+  const resolved = { ...options, maxChars, schemes: normalizeSchemes(options.schemes ?? ['https']) };
+  const schema = z
+    .string()
+    .max(maxChars)
+    .meta({ format: 'uri' })
+    .superRefine((value, ctx) => {
+      if (value.length > maxChars) return;
+      const problem = urlProblem(value, resolved);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    });
+  if (options.resolveHost !== true || options.allowPrivateAddresses === true) return schema;
+  return schema.superRefine(async (value, ctx) => {
+    if (urlProblem(value, resolved) !== undefined) return;
+    const hostname = new URL(value).hostname;
+    if (classifyAddress(hostname) !== undefined) return; // an IP literal, already judged
+    try {
+      await resolvePublicAddresses(hostname, options.lookup === undefined ? {} : { lookup: options.lookup });
+    } catch (error) {
+      const reason = (error as { data?: { reason?: unknown } }).data?.reason;
+      ctx.addIssue({
+        code: 'custom',
+        message: typeof reason === 'string' ? reason : 'host could not be resolved',
+      });
+    }
+  });
+}

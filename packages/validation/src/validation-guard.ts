@@ -1,0 +1,111 @@
+import { type Call, type CallResult, type Guard, ValidationError } from '@mcp-warden/core';
+import { z } from 'zod';
+import { describeProblems, type FieldProblem, fieldProblems } from './argument-issues.js';
+import { warnInsecureOption } from './insecure-option-warning.js';
+import { type OutputOptions, sanitizeResult } from './output-sanitizer.js';
+import './policy.js';
+import { findStructureProblem, resolveStructureLimits, type StructureLimits } from './structure.js';
+
+/** Options for {@link validationGuard}. */
+export interface ValidationGuardOptions {
+  /** Structural limits for every call's arguments (see `StructureLimits` for defaults). */
+  readonly limits?: Partial<StructureLimits>;
+  /** Output sanitising and caps for every result (see `OutputOptions` for defaults). */
+  readonly output?: OutputOptions;
+  /** Send every result unsanitised and uncapped. Default `false`. Warns. */
+  readonly insecureRawOutput?: boolean;
+}
+
+interface SafeParseResult {
+  readonly success: boolean;
+  readonly error?: { readonly issues?: readonly { path?: PropertyKey[]; message?: string; code?: string }[] };
+}
+
+interface ParseableSchema {
+  safeParse(value: unknown): SafeParseResult;
+  safeParseAsync(value: unknown): Promise<SafeParseResult>;
+}
+
+function isParseable(schema: unknown): schema is ParseableSchema {
+  return (
+    typeof schema === 'object' &&
+    schema !== null &&
+    typeof (schema as ParseableSchema).safeParse === 'function' &&
+    typeof (schema as ParseableSchema).safeParseAsync === 'function'
+  );
+}
+
+function parse(schema: ParseableSchema, value: unknown): SafeParseResult | Promise<SafeParseResult> {
+  try {
+    return schema.safeParse(value);
+  } catch (error) {
+    // A schema with async refinements (e.g. `safeUrl({ resolveHost: true })`) must be parsed async.
+    if (error instanceof z.core.$ZodAsyncError) return schema.safeParseAsync(value);
+    throw error;
+  }
+}
+
+function refuse(call: Call, fields: readonly FieldProblem[], total: number): never {
+  call.context.emit({ type: 'input_validation_fail', code: 'ERR_INVALID_ARGUMENT', fields });
+  throw new ValidationError('ERR_INVALID_ARGUMENT', describeProblems(fields, total), {
+    data: { fields: fields.map((field) => ({ path: field.path, reason: field.reason })) },
+  });
+}
+
+/**
+ * A core `Guard` for the validate-arguments and sanitise-output steps of the pipeline:
+ * 1. the raw arguments of tool and prompt calls must pass the structural limits (depth, keys, array
+ *    length, total size, no `__proto__`/`constructor`/`prototype` keys) before any schema runs;
+ * 2. then the registered input schema (zod) must accept them;
+ * otherwise the call ends with `ERR_INVALID_ARGUMENT` listing the failing fields (path and reason,
+ * never the value) and an `input_validation_fail` event. After the handler, the result is sanitised
+ * and capped (see `sanitizeResult`); if anything hidden was removed, a `malicious_output` event says
+ * what. Per-call settings come from the call's policy (`policy.validation`).
+ */
+export function validationGuard(options: ValidationGuardOptions = {}): Guard {
+  const limits = resolveStructureLimits(options.limits);
+  const output = options.output ?? {};
+  if (options.insecureRawOutput === true) warnInsecureOption('insecureRawOutput', 'validationGuard');
+  sanitizeResult({ content: [] }, output); // validates the output options now, not at the first call
+
+  const post = (call: Call, result: CallResult): CallResult => {
+    const policy = call.policy.validation;
+    if (options.insecureRawOutput === true) return result;
+    if (policy?.insecureRawOutput === true) {
+      warnInsecureOption('policy.validation.insecureRawOutput', `${call.kind} ${call.name}`);
+      return result;
+    }
+    const sanitized = sanitizeResult(
+      result,
+      policy?.output === undefined ? output : { ...output, ...policy.output },
+    );
+    if (Object.keys(sanitized.removed).length > 0) {
+      call.context.emit({ type: 'malicious_output', removed: sanitized.removed as Record<string, number> });
+    }
+    return sanitized.result;
+  };
+
+  return async (call, next) => {
+    if (call.kind !== 'resource') {
+      const args = call.arguments ?? {};
+      const override = call.policy.validation?.argumentLimits;
+      const problem = findStructureProblem(
+        args,
+        override === undefined ? limits : resolveStructureLimits({ ...limits, ...override }),
+      );
+      if (problem !== undefined) refuse(call, [{ path: problem.path, reason: problem.reason }], 1);
+      if (isParseable(call.inputSchema)) {
+        const parsed = await parse(call.inputSchema, args);
+        if (!parsed.success) {
+          const issues = parsed.error?.issues ?? [];
+          refuse(
+            call,
+            fieldProblems(issues.length > 0 ? issues : [{ path: [], message: 'invalid' }]),
+            issues.length,
+          );
+        }
+      }
+    }
+    return post(call, await next());
+  };
+}
