@@ -1,4 +1,4 @@
-import { createSecretKey, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createJwtVerifier, type JwtVerifier, type KeySource } from '@mcp-warden/auth';
 import { type CryptoKey, exportSPKI, generateKeyPair, jwtVerify, type KeyObject, SignJWT } from 'jose';
 import type { Comparison, Pair } from '../harness.js';

@@ -225,12 +225,6 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     });
   }
 
-  const getKey = (header: JWSHeaderParameters): Promise<CryptoKey | KeyObject> => {
-    const resolver = byAlg.get(header.alg ?? '');
-    if (resolver === undefined) return Promise.reject(tokenError('ERR_TOKEN_ALG_NOT_ALLOWED'));
-    return resolver.getKey(header);
-  };
-
   const joseOptions = {
     algorithms,
     issuer: issuers,
@@ -240,7 +234,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     ...(maxAge === undefined ? {} : { maxTokenAge: maxAge }),
   };
 
-  const precheck = (token: string): void => {
+  const precheck = (token: string): Record<string, unknown> => {
     if (typeof token !== 'string' || token.length === 0) throw tokenError('ERR_TOKEN_MALFORMED');
     if (token.length > maxBytes)
       throw tokenError('ERR_TOKEN_TOO_LARGE', { detail: { length: token.length } });
@@ -270,16 +264,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     if (parts[2]!.length === 0 || !B64URL.test(parts[2]!) || !B64URL.test(parts[1]!)) {
       throw tokenError('ERR_TOKEN_MALFORMED');
     }
+    return header;
   };
 
-  const verifyUncached = async (token: string, nowMs: number): Promise<VerifiedToken> => {
-    precheck(token);
-    let result: Awaited<ReturnType<typeof jwtVerify>>;
-    try {
-      result = await jwtVerify(token, getKey, { ...joseOptions, currentDate: new Date(nowMs) });
-    } catch (error) {
-      throw mapVerificationError(error);
-    }
+  const finish = (result: Awaited<ReturnType<typeof jwtVerify>>, nowMs: number): VerifiedToken => {
     const { payload, protectedHeader } = result;
     const nowSec = nowMs / 1000;
     if (typeof payload.iat === 'number' && payload.iat > nowSec + tolerance) {
@@ -308,6 +296,27 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     });
   };
 
+  const verifyUncached = (token: string, nowMs: number): Promise<VerifiedToken> => {
+    let key: CryptoKey | KeyObject | Promise<CryptoKey | KeyObject>;
+    try {
+      const header = precheck(token);
+      // The header was parsed above and the alg is on the allowlist, so the key is chosen here by
+      // configuration; jose re-checks alg against the same allowlist.
+      key = byAlg.get(header.alg as string)!.getKey(header as JWSHeaderParameters);
+    } catch (error) {
+      return Promise.reject(mapVerificationError(error));
+    }
+    const options = { ...joseOptions, currentDate: new Date(nowMs) };
+    const verified =
+      key instanceof Promise ? key.then((k) => jwtVerify(token, k, options)) : jwtVerify(token, key, options);
+    return verified.then(
+      (result) => finish(result, nowMs),
+      (error: unknown) => {
+        throw mapVerificationError(error);
+      },
+    );
+  };
+
   return {
     resource,
     algorithms: Object.freeze(algorithms),
@@ -315,25 +324,30 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     get cacheSize() {
       return cache?.size ?? 0;
     },
-    async verify(token, presentation = {}) {
+    verify(token, presentation = {}) {
       const nowMs = now();
-      let verified: VerifiedToken | undefined;
-      if (cache !== undefined && typeof token === 'string' && token.length <= maxBytes) {
+      const bind = (verified: VerifiedToken): VerifiedToken => {
+        checkBinding(verified.binding, presentation);
+        return verified;
+      };
+      try {
+        if (cache === undefined || typeof token !== 'string' || token.length > maxBytes) {
+          return verifyUncached(token, nowMs).then(bind);
+        }
         const key = tokenCacheKey(token);
-        verified = cache.get(key, nowMs);
-        if (verified === undefined) {
-          verified = await verifyUncached(token, nowMs);
+        const hit = cache.get(key, nowMs);
+        if (hit !== undefined) return Promise.resolve(bind(hit));
+        return verifyUncached(token, nowMs).then((verified) => {
           let until = verified.expiresAt * 1000;
           if (maxAge !== undefined && typeof verified.claims.iat === 'number') {
             until = Math.min(until, (verified.claims.iat + maxAge) * 1000);
           }
           cache.set(key, verified, until, nowMs);
-        }
-      } else {
-        verified = await verifyUncached(token, nowMs);
+          return bind(verified);
+        });
+      } catch (error) {
+        return Promise.reject(mapVerificationError(error));
       }
-      checkBinding(verified.binding, presentation);
-      return verified;
     },
     async reload() {
       cache?.clear();

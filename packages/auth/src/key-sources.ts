@@ -111,7 +111,8 @@ export type KeySource = JwksUriSource | LocalJwksSource | PublicKeySource | Hmac
 /** What a key source can verify; built once from configuration. */
 export interface KeyResolver {
   readonly algorithms: ReadonlySet<string>;
-  getKey(header: JWSHeaderParameters): Promise<CryptoKey | KeyObject>;
+  /** The key for this header; synchronous when it is already at hand (saves a promise hop per token). */
+  getKey(header: JWSHeaderParameters): CryptoKey | KeyObject | Promise<CryptoKey | KeyObject>;
   reload(): Promise<void>;
 }
 
@@ -187,18 +188,28 @@ function hmacResolver(source: HmacSecretSource): KeyResolver {
         );
       }
     }
-    return { kid, bytes, imported: new Map<string, Promise<CryptoKey>>() };
+    return {
+      kid,
+      bytes,
+      imported: new Map<string, Promise<CryptoKey>>(),
+      ready: new Map<string, CryptoKey>(),
+    };
   });
   return {
     algorithms: new Set(source.algorithms),
-    async getKey(header) {
+    getKey(header) {
       const alg = header.alg as HmacAlgorithm;
       const entry = selectByKid(entries, header.kid);
+      const ready = entry.ready.get(alg);
+      if (ready !== undefined) return ready;
       let key = entry.imported.get(alg);
       if (key === undefined) {
-        key = crypto.subtle.importKey('raw', entry.bytes, { name: 'HMAC', hash: HMAC_HASH[alg] }, false, [
-          'verify',
-        ]);
+        key = crypto.subtle
+          .importKey('raw', entry.bytes, { name: 'HMAC', hash: HMAC_HASH[alg] }, false, ['verify'])
+          .then((imported) => {
+            entry.ready.set(alg, imported);
+            return imported;
+          });
         entry.imported.set(alg, key);
       }
       return key;
@@ -233,7 +244,7 @@ function publicKeyResolver(source: PublicKeySource): KeyResolver {
   }
   return {
     algorithms: new Set(source.algorithms),
-    async getKey(header) {
+    getKey(header) {
       const fit = KEY_FIT[header.alg as AsymmetricAlgorithm];
       return selectByKid(
         entries.filter((entry) => fit(entry.object)),

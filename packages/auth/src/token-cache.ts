@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Options of the verified-token cache. */
 export interface TokenCacheOptions {
@@ -15,7 +15,7 @@ interface Entry<T> {
 
 /** The key a token is cached under: its SHA-256, so the cache never holds tokens. */
 export function tokenCacheKey(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return hash('sha256', token, 'base64url');
 }
 
 /**
