@@ -1,3 +1,26 @@
+export { runApiKeyCli } from './api-key-cli.js';
+export {
+  API_KEY_ID_LENGTH,
+  API_KEY_SECRET_LENGTH,
+  apiKeyPattern,
+  assertApiKeyPrefix,
+  generateApiKeyString,
+  hashApiKey,
+  type ParsedApiKey,
+  parseApiKey,
+} from './api-key-format.js';
+export {
+  type ApiKeyRecord,
+  type ApiKeyStore,
+  type ApiKeyVerifier,
+  type ApiKeyVerifierOptions,
+  createApiKeyVerifier,
+  type MemoryApiKeyStore,
+  type MintApiKeyOptions,
+  memoryApiKeyStore,
+  mintApiKey,
+  type VerifiedApiKey,
+} from './api-keys.js';
 export { extractCredential, type HeaderValue, type PresentedCredential } from './bearer-token.js';
 export { checkDnsRebinding, type DnsRebindingOptions, isLoopbackAddress } from './dns-rebinding.js';
 export {

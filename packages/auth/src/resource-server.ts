@@ -6,8 +6,10 @@ import {
   noopSink,
   type SecurityEvent,
   type SecurityEventInput,
+  ValidationError,
   type WardenError,
 } from '@mcp-warden/core';
+import type { ApiKeyVerifier } from './api-keys.js';
 import { extractCredential, type HeaderValue } from './bearer-token.js';
 import { checkDnsRebinding, type DnsRebindingOptions } from './dns-rebinding.js';
 import {
@@ -98,6 +100,8 @@ export interface ResourceServerOptions {
   readonly maxBodyBytes?: number;
   /** Advertise RFC 8705 certificate-bound tokens in the metadata. Default false. */
   readonly tlsClientCertificateBoundAccessTokens?: boolean;
+  /** Accept API keys (in `Authorization: Bearer` or `X-API-Key`) next to JWTs. Default: JWTs only. */
+  readonly apiKeys?: ApiKeyVerifier;
   /** Where `authn_login_*`, `authz_fail` and `malicious_dns_rebinding` events go. */
   readonly events?: EventSink;
   /** Emit `authn_login_success` for every authenticated request. Default true. */
@@ -284,33 +288,64 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         });
       };
       let credential: ReturnType<typeof extractCredential>;
+      const apiKeyHeader = options.apiKeys === undefined ? undefined : request.headers['x-api-key'];
       try {
         credential = extractCredential(request.headers.authorization, request.url);
+        if (apiKeyHeader !== undefined) {
+          if (credential !== undefined || typeof apiKeyHeader !== 'string') {
+            throw new ValidationError('ERR_INVALID_REQUEST', 'invalid request', {
+              detail: { reason: 'several credentials' },
+            });
+          }
+          credential = { scheme: 'bearer', token: apiKeyHeader };
+        }
       } catch (error) {
         const warden = error as WardenError;
-        fail(warden, 'bearer');
+        fail(warden, apiKeyHeader === undefined ? 'bearer' : 'api_key');
         return deny(400, warden, needed);
       }
       if (credential === undefined) {
         return deny(401, tokenError('ERR_TOKEN_MISSING'), needed, false);
       }
-      const presentation: Presentation = {
-        scheme: credential.scheme,
-        ...(request.clientCertificateThumbprint === undefined
-          ? {}
-          : { certificateThumbprint: request.clientCertificateThumbprint }),
-      };
+      const isApiKey =
+        options.apiKeys !== undefined &&
+        (apiKeyHeader !== undefined || options.apiKeys.looksLikeKey(credential.token));
+      const method: AuthMethod = isApiKey ? 'api_key' : 'bearer';
       let authInfo: WardenAuthInfo;
       try {
-        const verified = await verifier.verify(credential.token, presentation);
-        authInfo = toAuthInfo(credential.token, verified, 'bearer', remoteAddress);
+        if (isApiKey) {
+          const verified = await options.apiKeys!.verify(credential.token);
+          authInfo = {
+            token: credential.token,
+            clientId: verified.keyId,
+            scopes: [...hierarchy.expand(verified.scopes)],
+            ...(verified.expiresAt === undefined ? {} : { expiresAt: verified.expiresAt }),
+            resource: new URL(resource),
+            extra: {
+              subject: verified.subject,
+              authMethod: 'api_key',
+              keyId: verified.keyId,
+              grantedScopes: [...verified.scopes],
+              ...(remoteAddress === undefined ? {} : { remoteAddress }),
+            },
+          };
+        } else {
+          const presentation: Presentation = {
+            scheme: credential.scheme,
+            ...(request.clientCertificateThumbprint === undefined
+              ? {}
+              : { certificateThumbprint: request.clientCertificateThumbprint }),
+          };
+          const verified = await verifier.verify(credential.token, presentation);
+          authInfo = toAuthInfo(credential.token, verified, method, remoteAddress);
+        }
       } catch (error) {
         const warden = isWardenError(error) ? error : mapVerificationError(error);
-        fail(warden, 'bearer');
+        fail(warden, method);
         return deny(401, warden, needed);
       }
       const subject = authInfo.extra?.subject as string;
-      const principal = { subject, clientId: authInfo.clientId, method: 'bearer' as const };
+      const principal = { subject, clientId: authInfo.clientId, method };
       if (needed.length > 0) {
         const missing = hierarchy.missing(needed, authInfo.scopes);
         if (missing.length > 0) {
@@ -333,7 +368,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
           type: 'authn_login_success',
           level: 'info',
           outcome: 'success',
-          method: 'bearer',
+          method,
           principal,
           ...(remoteAddress === undefined ? {} : { remoteAddress }),
         });
