@@ -98,87 +98,120 @@ export function findStructureProblem(
   value: unknown,
   limits: Readonly<StructureLimits> = DEFAULT_STRUCTURE_LIMITS,
 ): StructureProblem | undefined {
-  const stack: Frame[] = [{ value, depth: 1, parent: undefined, key: undefined }];
-  // Values are counted when pushed, so the stack never holds more than maxNodes frames.
+  // Only objects and arrays go on the stack; scalars are judged where they are found. Values are
+  // counted when found, so the stack never holds more than maxNodes frames.
+  const stack: Frame[] = [];
   let nodes = 1;
   let bytes = 0;
-  const tooMany = (frame: Frame): StructureProblem => ({
-    path: pathOf(frame),
-    reason: `more than ${limits.maxNodes} values in total`,
-    limit: 'maxNodes',
+  const tooBig = (frame: Frame | undefined, key?: string | number): StructureProblem => ({
+    path: pathOf(frame, key),
+    reason: `larger than ${limits.maxTotalBytes} bytes in total`,
+    limit: 'maxTotalBytes',
   });
+  /** Judges one value; pushes it if it is a container. Returns a problem or undefined. */
+  const visit = (
+    child: unknown,
+    parent: Frame | undefined,
+    key: string | number | undefined,
+    depth: number,
+  ) => {
+    switch (typeof child) {
+      case 'string':
+        bytes += utf8Length(child, limits.maxTotalBytes - bytes) + 2;
+        return bytes > limits.maxTotalBytes ? tooBig(parent, key) : undefined;
+      case 'number':
+        if (!Number.isFinite(child)) {
+          return { path: pathOf(parent, key), reason: 'not a finite number', limit: 'notJson' } as const;
+        }
+        bytes += 8;
+        return undefined;
+      case 'boolean':
+        bytes += 5;
+        return undefined;
+      case 'object':
+        if (child === null) {
+          bytes += 4;
+          return undefined;
+        }
+        if (depth > limits.maxDepth) {
+          return {
+            path: pathOf(parent, key),
+            reason: `nested deeper than ${limits.maxDepth}`,
+            limit: 'maxDepth',
+          } as const;
+        }
+        stack.push({ value: child, depth, parent, key });
+        return undefined;
+      default:
+        return {
+          path: pathOf(parent, key),
+          reason: `a ${typeof child} is not JSON`,
+          limit: 'notJson',
+        } as const;
+    }
+  };
+  const first = visit(value, undefined, undefined, 1);
+  if (first !== undefined) return first;
   while (stack.length > 0) {
     const frame = stack.pop()!;
-    const current = frame.value;
-    if (current === null || typeof current === 'boolean') {
-      bytes += 4;
-    } else if (typeof current === 'string') {
-      bytes += utf8Length(current, limits.maxTotalBytes - bytes) + 2;
-    } else if (typeof current === 'number') {
-      if (!Number.isFinite(current))
-        return { path: pathOf(frame), reason: 'not a finite number', limit: 'notJson' };
-      bytes += 8;
-    } else if (typeof current === 'object') {
-      if (frame.depth > limits.maxDepth) {
-        return { path: pathOf(frame), reason: `nested deeper than ${limits.maxDepth}`, limit: 'maxDepth' };
+    const current = frame.value as object;
+    const childDepth = frame.depth + 1;
+    if (Array.isArray(current)) {
+      if (current.length > limits.maxArrayLength) {
+        return {
+          path: pathOf(frame),
+          reason: `array longer than ${limits.maxArrayLength}`,
+          limit: 'maxArrayLength',
+        };
       }
-      if (Array.isArray(current)) {
-        if (current.length > limits.maxArrayLength) {
-          return {
-            path: pathOf(frame),
-            reason: `array longer than ${limits.maxArrayLength}`,
-            limit: 'maxArrayLength',
-          };
-        }
-        bytes += 2 + current.length;
-        nodes += current.length;
-        if (nodes > limits.maxNodes) return tooMany(frame);
-        for (let index = current.length - 1; index >= 0; index--) {
-          stack.push({ value: current[index], depth: frame.depth + 1, parent: frame, key: index });
-        }
-      } else {
-        const proto = Object.getPrototypeOf(current);
-        if (proto !== Object.prototype && proto !== null) {
-          return { path: pathOf(frame), reason: 'not a plain JSON object', limit: 'notJson' };
-        }
-        const keys = Object.keys(current);
-        if (keys.length > limits.maxKeys) {
-          return { path: pathOf(frame), reason: `more than ${limits.maxKeys} keys`, limit: 'maxKeys' };
-        }
-        bytes += 2;
-        nodes += keys.length;
-        if (nodes > limits.maxNodes) return tooMany(frame);
-        for (let index = keys.length - 1; index >= 0; index--) {
-          const key = keys[index]!;
-          if (FORBIDDEN_KEYS.has(key)) {
-            return { path: pathOf(frame, key), reason: 'forbidden key', limit: 'forbiddenKey' };
-          }
-          if (key.length > limits.maxKeyLength) {
-            return {
-              path: pathOf(frame),
-              reason: `a key longer than ${limits.maxKeyLength} characters`,
-              limit: 'maxKeyLength',
-            };
-          }
-          bytes += utf8Length(key, limits.maxTotalBytes) + 4;
-          stack.push({
-            value: (current as Record<string, unknown>)[key],
-            depth: frame.depth + 1,
-            parent: frame,
-            key,
-          });
-        }
+      nodes += current.length;
+      if (nodes > limits.maxNodes) {
+        return {
+          path: pathOf(frame),
+          reason: `more than ${limits.maxNodes} values in total`,
+          limit: 'maxNodes',
+        };
+      }
+      bytes += 2 + current.length;
+      for (let index = current.length - 1; index >= 0; index--) {
+        const problem = visit(current[index], frame, index, childDepth);
+        if (problem !== undefined) return problem;
       }
     } else {
-      return { path: pathOf(frame), reason: `a ${typeof current} is not JSON`, limit: 'notJson' };
+      const proto = Object.getPrototypeOf(current);
+      if (proto !== Object.prototype && proto !== null) {
+        return { path: pathOf(frame), reason: 'not a plain JSON object', limit: 'notJson' };
+      }
+      const keys = Object.keys(current);
+      if (keys.length > limits.maxKeys) {
+        return { path: pathOf(frame), reason: `more than ${limits.maxKeys} keys`, limit: 'maxKeys' };
+      }
+      nodes += keys.length;
+      if (nodes > limits.maxNodes) {
+        return {
+          path: pathOf(frame),
+          reason: `more than ${limits.maxNodes} values in total`,
+          limit: 'maxNodes',
+        };
+      }
+      bytes += 2;
+      for (let index = keys.length - 1; index >= 0; index--) {
+        const key = keys[index]!;
+        if (FORBIDDEN_KEYS.has(key))
+          return { path: pathOf(frame, key), reason: 'forbidden key', limit: 'forbiddenKey' };
+        if (key.length > limits.maxKeyLength) {
+          return {
+            path: pathOf(frame),
+            reason: `a key longer than ${limits.maxKeyLength} characters`,
+            limit: 'maxKeyLength',
+          };
+        }
+        bytes += utf8Length(key, limits.maxTotalBytes) + 4;
+        const problem = visit((current as Record<string, unknown>)[key], frame, key, childDepth);
+        if (problem !== undefined) return problem;
+      }
     }
-    if (bytes > limits.maxTotalBytes) {
-      return {
-        path: pathOf(frame),
-        reason: `larger than ${limits.maxTotalBytes} bytes in total`,
-        limit: 'maxTotalBytes',
-      };
-    }
+    if (bytes > limits.maxTotalBytes) return tooBig(frame);
   }
   return undefined;
 }
