@@ -28,7 +28,7 @@ export function judgeValue(rule: ArgumentRule, value: string, what: string, maxL
   if (value.includes('\0')) throw rejected(what, 'contains NUL');
   const newlineAllowed = rule.type === 'text' && rule.allowNewlines === true;
   if (!newlineAllowed && /[\n\r]/.test(value)) throw rejected(what, 'contains a newline');
-  const dashAllowed = rule.type === 'text' && rule.allowLeadingDash === true;
+  const dashAllowed = (rule.type === 'text' || rule.type === 'pattern') && rule.allowLeadingDash === true;
   const numberSign = rule.type === 'number' && rule.signed === true && /^-\d+$/.test(value);
   if (value.startsWith('-') && !dashAllowed && !numberSign) throw rejected(what, 'starts with -');
   switch (rule.type) {

@@ -59,11 +59,11 @@ export interface RunOptions {
   /** Bytes written to the child's stdin; stdin is closed (reads `/dev/null`) when omitted. */
   readonly stdin?: string | Uint8Array;
   /** Aborting kills the process group, as a timeout does. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** A shorter timeout than the policy's (a longer one is capped at the policy's). */
   readonly timeoutMs?: number;
-  /** The call's security context (`call.context`), so events carry its ids and principal. */
-  readonly context?: EventEmitterLike;
+  /** The call's security context (`getSecurityContext(extra)`), so events carry its ids and principal. */
+  readonly context?: EventEmitterLike | undefined;
 }
 
 /** A streamed run: iterate the output chunks; `result` settles when the process is gone. */
@@ -244,26 +244,41 @@ export function createExecutor(policy: ExecPolicy, options: ExecutorOptions = {}
       const env = buildChildEnvironment(parentEnv, envInherit, envSet, policy.env ?? {});
       const timeoutMs = Math.min(limits.timeoutMs, positiveOr(runOptions.timeoutMs, limits.timeoutMs));
       verifyExecutable(command, executable);
-      if (policy.preflight === 'git') {
-        await checkGitRepository({
-          git: executable.path,
-          cwd,
-          env,
-          allowedKeys: [...SAFE_REPOSITORY_CONFIG, ...(policy.allowedRepositoryConfig ?? [])],
-          timeoutMs,
-          killGraceMs: limits.killGraceMs,
-          signal: runOptions.signal,
-          checkPath: async (path) => (await checkPath(path, { purpose: 'repository', command })) !== false,
-        });
-      }
       return { name: command, argCount, file: executable.path, checked, argv, cwd, env, stdin, timeoutMs };
     } catch (error) {
-      const code = isWardenError(error) ? error.code : 'ERR_INTERNAL';
-      const reason = isWardenError(error) && typeof error.data.reason === 'string' ? error.data.reason : code;
-      emit(runOptions, { type: 'exec_denied', command: name, argCount, reason, code });
-      if (isWardenError(error) && error.detail.malicious === true) {
-        emit(runOptions, { type: 'malicious_argument_injection', command: name, reason, code });
-      }
+      denied(runOptions, name, argCount, error);
+      throw error;
+    }
+  }
+
+  function denied(runOptions: RunOptions, name: string, argCount: number, error: unknown): void {
+    const code = isWardenError(error) ? error.code : 'ERR_INTERNAL';
+    const reason = isWardenError(error) && typeof error.data.reason === 'string' ? error.data.reason : code;
+    emit(runOptions, { type: 'exec_denied', command: name, argCount, reason, code });
+    if (isWardenError(error) && error.detail.malicious === true) {
+      emit(runOptions, { type: 'malicious_argument_injection', command: name, reason, code });
+    }
+  }
+
+  /** Runs the command's named preflight (inside the concurrency slot: it spawns too). */
+  async function preflight(prepared: Prepared, runOptions: RunOptions): Promise<void> {
+    const policy = valid.commands[prepared.name]!;
+    if (policy.preflight !== 'git') return;
+    try {
+      await checkGitRepository({
+        git: prepared.file,
+        cwd: prepared.cwd,
+        env: prepared.env,
+        allowedKeys: [...SAFE_REPOSITORY_CONFIG, ...(policy.allowedRepositoryConfig ?? [])],
+        timeoutMs: prepared.timeoutMs,
+        killGraceMs: limits.killGraceMs,
+        signal: runOptions.signal,
+        checkPath: async (path) =>
+          (await checkPath(path, { purpose: 'repository', command: prepared.name })) !== false,
+      });
+    } catch (error) {
+      running--;
+      denied(runOptions, prepared.name, prepared.argCount, error);
       throw error;
     }
   }
@@ -344,11 +359,13 @@ export function createExecutor(policy: ExecPolicy, options: ExecutorOptions = {}
     async run(command, args, runOptions = {}) {
       const prepared = await prepare(command, args, runOptions);
       acquire(prepared, runOptions);
+      await preflight(prepared, runOptions);
       return spawnPrepared(prepared, runOptions);
     },
     async stream(command, args, runOptions = {}) {
       const prepared = await prepare(command, args, runOptions);
       acquire(prepared, runOptions);
+      await preflight(prepared, runOptions);
       const queue = new OutputQueue(STREAM_HIGH_WATER_BYTES);
       const result = spawnPrepared(prepared, runOptions, queue);
       // The caller may only iterate; a failure then surfaces through the iterator, not as unhandled.

@@ -1,5 +1,5 @@
 import { ConfigError } from '@mcp-warden/core';
-import type { ExecPolicy } from './policy.js';
+import type { ArgumentSpec, ExecPolicy } from './policy.js';
 
 /** One thing wrong with a policy: where (`commands.git.subcommands.log.options.--format`) and why. */
 export interface PolicyProblem {
@@ -103,7 +103,11 @@ const rule: Shape = (value, path, problems) => {
       })(value, path, problems);
       return;
     case 'pattern':
-      object({ type: string, pattern: string, flags: string }, ['pattern'])(value, path, problems);
+      object({ type: string, pattern: string, flags: string, allowLeadingDash: boolean }, ['pattern'])(
+        value,
+        path,
+        problems,
+      );
       if (typeof value.pattern === 'string') {
         try {
           new RegExp(`^(?:${value.pattern})$`, typeof value.flags === 'string' ? value.flags : '');
@@ -135,7 +139,7 @@ const rule: Shape = (value, path, problems) => {
 
 function optionName(key: string): string | undefined {
   if (/^--[A-Za-z0-9][A-Za-z0-9._-]*$/.test(key)) return undefined;
-  if (/^-[A-Za-z0-9?][A-Za-z0-9._-]*$/.test(key)) return undefined;
+  if (/^-[A-Za-z0-9][A-Za-z0-9._-]*$/.test(key) || /^-[!-,./:-~]$/.test(key)) return undefined;
   return 'must be an option name such as --long, -s or -word';
 }
 
@@ -232,7 +236,41 @@ const execPolicy: Shape = object(
 export function policyProblems(value: unknown): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
   execPolicy(value, '', problems);
+  if (problems.length === 0) crossChecks(value as ExecPolicy, problems);
   return problems;
+}
+
+/** Checks across fields: one spelling names one option; `firstPositionalUnless` names real options. */
+function crossChecks(policy: ExecPolicy, problems: PolicyProblem[]): void {
+  for (const [name, command] of Object.entries(policy.commands)) {
+    const levels: [string, ArgumentSpec][] = [[`commands.${name}`, command]];
+    for (const [sub, spec] of Object.entries(command.subcommands ?? {})) {
+      levels.push([`commands.${name}.subcommands.${sub}`, spec]);
+    }
+    for (const [path, level] of levels) {
+      const owner = new Map<string, string>();
+      for (const [option, spec] of Object.entries(level.options ?? {})) {
+        for (const spelling of [option, ...(spec.aliases ?? [])]) {
+          const previous = owner.get(spelling);
+          if (previous !== undefined && previous !== option) {
+            problems.push({
+              path: `${path}.options.${option}`,
+              reason: `${spelling} already names ${previous}`,
+            });
+          }
+          owner.set(spelling, option);
+        }
+      }
+      for (const option of level.firstPositionalUnless ?? []) {
+        if (!Object.hasOwn(level.options ?? {}, option)) {
+          problems.push({
+            path: `${path}.firstPositionalUnless`,
+            reason: `${option} is not an option of this level`,
+          });
+        }
+      }
+    }
+  }
 }
 
 /**
@@ -242,7 +280,12 @@ export function policyProblems(value: unknown): PolicyProblem[] {
 export function parseExecPolicy(value: unknown): ExecPolicy {
   const problems = policyProblems(value);
   if (problems.length > 0) {
-    throw new ConfigError('ERR_INVALID_EXEC_POLICY', `invalid exec policy (${problems.length} problems)`, {
+    const shown = problems
+      .slice(0, 3)
+      .map((problem) => `${problem.path || '(policy)'} ${problem.reason}`)
+      .join('; ');
+    const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : '';
+    throw new ConfigError('ERR_INVALID_EXEC_POLICY', `invalid exec policy: ${shown}${more}`, {
       data: { problems: problems.map((problem) => ({ path: problem.path, reason: problem.reason })) },
     });
   }

@@ -22,6 +22,8 @@ export interface PatternRule {
   readonly pattern: string;
   /** Regular expression flags (`i`, `u`, `v`, `s`, `m`). Default: none. */
   readonly flags?: string;
+  /** Accept a value starting with `-` when the pattern matches it (find's `-size -10k`). Default: false. */
+  readonly allowLeadingDash?: boolean;
 }
 
 /** A decimal integer. */

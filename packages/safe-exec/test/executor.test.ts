@@ -319,6 +319,16 @@ describe('working directory, paths, stdin and concurrency', () => {
     expect((await executor.run('cat', [], { stdin: 'x' })).stdout).toBe('x');
   }, 30_000);
 
+  it('a cwd that does not exist fails to spawn with a coded error, and frees its slot', async () => {
+    const executor = createExecutor(
+      { ...policy, cwd: root, maxConcurrent: 1 },
+      { pathCheck: rootsCheck(root) },
+    );
+    expect(await codeOf(executor.run('cat', [], { cwd: 'missing-dir' }))).toBe('ERR_SPAWN_FAILED');
+    expect(executor.running).toBe(0);
+    expect((await executor.run('cat', [], { stdin: 'still works' })).stdout).toBe('still works');
+  });
+
   it('unknown commands, even prototype names, are refused', async () => {
     const executor = createExecutor({ ...policy, cwd: root });
     expect(await codeOf(executor.run('rm', ['-rf', '/']))).toBe('ERR_COMMAND_NOT_ALLOWED');

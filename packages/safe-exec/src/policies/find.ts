@@ -48,10 +48,11 @@ export function findPolicy(options: ReadyMadePolicyOptions = {}): CommandPolicy 
       }),
       '-type': valued({ type: 'pattern', pattern: '[bcdpflsD](,[bcdpflsD]){0,8}' }),
       '-xtype': valued({ type: 'pattern', pattern: '[bcdpflsD](,[bcdpflsD]){0,8}' }),
-      '-size': valued({ type: 'pattern', pattern: '[+-]?[0-9]{1,12}[bcwkMG]?' }),
+      '-size': valued({ type: 'pattern', pattern: '[+-]?[0-9]{1,12}[bcwkMG]?', allowLeadingDash: true }),
       '-perm': valued({
         type: 'pattern',
         pattern: '[-/]?([0-7]{1,4}|[ugoa]*[-+=][rwxXst]*(,[ugoa]*[-+=][rwxXst]*)*)',
+        allowLeadingDash: true,
       }),
       '-user': valued({ type: 'pattern', pattern: '[A-Za-z0-9_.][A-Za-z0-9_.-]{0,31}' }),
       '-group': valued({ type: 'pattern', pattern: '[A-Za-z0-9_.][A-Za-z0-9_.-]{0,31}' }),
