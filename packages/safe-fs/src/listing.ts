@@ -23,6 +23,8 @@ export interface Listing {
 export interface ListLimits {
   readonly maxEntries: number;
   readonly maxDepth: number;
+  /** Whether a deeper level was asked for: only then does stopping at `maxDepth` count as truncation. */
+  readonly recursive: boolean;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -75,7 +77,7 @@ async function listInto(
     state.entries.push(entry);
     if (entry.type !== 'directory') continue;
     if (depth >= limits.maxDepth) {
-      state.truncated = true;
+      if (limits.recursive) state.truncated = true;
       continue;
     }
     let child: number;

@@ -55,12 +55,12 @@ export interface SafeFsOptions {
 /** Options every operation takes. */
 export interface CallOptions {
   /** Aborts the operation between steps; it then fails with `ERR_ABORTED` and leaves no temp file. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /**
    * The security context of the MCP call (from `getSecurityContext(extra)`); events are emitted
    * through it, so they carry the principal and request ids. Otherwise they go to `options.events`.
    */
-  readonly context?: SecurityContext;
+  readonly context?: SecurityContext | undefined;
 }
 
 /** The defaults, as documented in the README. */

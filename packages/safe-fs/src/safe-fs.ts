@@ -1,4 +1,4 @@
-import type { Stats } from 'node:fs';
+import { fstatSync, type Stats } from 'node:fs';
 import { link, lstat, mkdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { ConfigError, type EventSink, isWardenError, noopSink, type WardenError } from '@mcp-warden/core';
 import { atomicWrite, type OpenedDir } from './atomic-write.js';
@@ -279,6 +279,7 @@ export class SafeFs {
         return await listTree(dir.fd, dir.real, {
           maxEntries: Math.max(0, maxEntries),
           maxDepth,
+          recursive: options.recursive === true,
           signal: options.signal,
         });
       } finally {
@@ -461,7 +462,9 @@ export class SafeFs {
     }
     closeQuietly(dir.fd);
     try {
-      const stats = await fstatFd(fd);
+      // fstat of a descriptor just opened answers from the inode the open loaded: no disk I/O, so a
+      // synchronous call costs microseconds where a thread-pool round trip costs tens.
+      const stats = fstatSync(fd);
       if (!stats.isFile()) throw notAFile(stats);
       if (stats.nlink > 1 && this.#settings.hardLinks === 'refuse-all') {
         throw safeFsError('ERR_HARD_LINK_DENIED', 'hard_link_read');
@@ -481,7 +484,8 @@ export class SafeFs {
         signal: options.signal,
       });
     } finally {
-      await closeFd(fd).catch(() => undefined);
+      // Closing a read-only descriptor writes nothing back: synchronous for the same reason.
+      closeQuietly(fd);
     }
   }
 

@@ -161,6 +161,26 @@ describe('symbolic links', () => {
     expect(events.events.filter((event) => event.type === 'fs_denied')).toHaveLength(6);
   });
 
+  it('answers the same whether or not a probed path outside exists (no existence oracle)', async () => {
+    const box = sandbox();
+    mkdirSync(join(box.outside, 'exists'));
+    symlinkSync(box.outside, join(box.root, 'out'));
+    writeFileSync(join(box.root, 'x.txt'), 'inside');
+    const fs = await safeFsFor(box);
+    const probes = async (name: string): Promise<string[]> => [
+      await codeOf(fs.readText(`out/${name}/file.txt`)),
+      await codeOf(fs.writeFile(`out/${name}/file.txt`, 'x')),
+      await codeOf(fs.list(`out/${name}`)),
+      await codeOf(fs.stat(`out/${name}/file.txt`)),
+      // Out through the link and back in with `..`: refused even though it would land inside.
+      await codeOf(fs.readText(`out/${name}/../../root/x.txt`)),
+      await codeOf(fs.resolve(`out/${name}/../../root/x.txt`)),
+    ];
+    const existing = await probes('exists');
+    expect(existing).toEqual(await probes('does-not-exist'));
+    expect(new Set(existing)).toEqual(new Set(['ERR_SYMLINK_ESCAPE']));
+  });
+
   it('removes a link itself, never its target', async () => {
     const box = sandbox();
     symlinkSync(box.outside, join(box.root, 'out-dir'));
