@@ -8,6 +8,8 @@ export interface EnvSourceOptions {
   readonly prefix: string;
   /** Full variable names that belong to the loader itself or to someone else (`MCP_CONFIG_FILE`). */
   readonly ignore: ReadonlySet<string>;
+  /** Treat `NAME=` (empty) as not set. */
+  readonly emptyAsUnset: boolean;
 }
 
 /**
@@ -26,8 +28,10 @@ export function applyEnv(
     byName.set(options.prefix + field.env, field);
     if (field.secret) byFileName.set(`${options.prefix}${field.env}_FILE`, field);
   }
+  const isSet = (name: string): boolean =>
+    env[name] !== undefined && !(options.emptyAsUnset && env[name] === '');
   const names = Object.keys(env)
-    .filter((name) => name.toUpperCase().startsWith(options.prefix) && env[name] !== undefined)
+    .filter((name) => name.toUpperCase().startsWith(options.prefix) && isSet(name))
     .sort();
   for (const name of names) {
     if (!name.startsWith(options.prefix)) {
@@ -47,7 +51,7 @@ export function applyEnv(
     if (options.ignore.has(name)) continue;
     const field = byName.get(name);
     if (field) {
-      if (field.secret && env[`${name}_FILE`] !== undefined) {
+      if (field.secret && isSet(`${name}_FILE`)) {
         tree.problem(
           field.key,
           source,
@@ -64,7 +68,7 @@ export function applyEnv(
     }
     const secretField = byFileName.get(name);
     if (secretField) {
-      if (env[name.slice(0, -'_FILE'.length)] !== undefined) continue; // reported once, above
+      if (isSet(name.slice(0, -'_FILE'.length))) continue; // reported once, above
       if (raw.length === 0) {
         tree.problem(
           secretField.key,

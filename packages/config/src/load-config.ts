@@ -25,6 +25,11 @@ export interface LoadConfigOptions<T = unknown> {
   readonly argv?: readonly string[];
   /** Values set by code; they win over every other source. Keys are checked like a file's. */
   readonly overrides?: Readonly<Record<string, unknown>>;
+  /**
+   * Treat an empty variable (`MCP_SSL_ENABLED=`, as compose files produce for unset ones) as not
+   * set, so the default applies. Default `false`: an empty value is read, and usually refused.
+   */
+  readonly emptyEnvAsUnset?: boolean;
   /** Full names of `PREFIX_*` variables that belong to someone else and must not be reported. Default none. */
   readonly ignoreEnv?: readonly string[];
   /** Where `config_loaded` / `config_invalid` go. Default: dropped. */
@@ -194,7 +199,9 @@ export function evaluateConfig<S extends z.ZodType>(
     strictSecretFilePermissions: options.strictSecretFilePermissions ?? false,
   });
   const fileEnvName = options.fileEnv === false ? undefined : `${prefix}${options.fileEnv ?? 'CONFIG_FILE'}`;
-  const filePath = options.file ?? (fileEnvName === undefined ? undefined : env[fileEnvName]);
+  const emptyAsUnset = options.emptyEnvAsUnset ?? false;
+  const fileFromEnv = fileEnvName === undefined ? undefined : env[fileEnvName];
+  const filePath = options.file ?? (emptyAsUnset && fileFromEnv === '' ? undefined : fileFromEnv);
   if (filePath !== undefined) {
     const via = options.file !== undefined ? 'option file' : `env ${fileEnvName}`;
     const maxBytes = positiveLimit(options.maxFileBytes, DEFAULT_MAX_FILE_BYTES, 'maxFileBytes');
@@ -203,7 +210,7 @@ export function evaluateConfig<S extends z.ZodType>(
   }
   const ignore = new Set(options.ignoreEnv ?? []);
   if (fileEnvName !== undefined) ignore.add(fileEnvName);
-  applyEnv(tree, fields, env, { prefix, ignore });
+  applyEnv(tree, fields, env, { prefix, ignore, emptyAsUnset });
   if (options.argv !== undefined) applyArgv(tree, fields, options.argv);
   if (options.overrides !== undefined) {
     applyObject(tree, fields.root, options.overrides, {

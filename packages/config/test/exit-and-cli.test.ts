@@ -6,6 +6,7 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const exitChild = fileURLToPath(new URL('./fixtures/exit-child.ts', import.meta.url));
 const cli = fileURLToPath(new URL('../src/print-config-cli.ts', import.meta.url));
 const SECRET = 'a-jwt-secret-of-at-least-32-characters!';
+const customSchema = fileURLToPath(new URL('./fixtures/custom-schema.ts', import.meta.url));
 
 function run(script: string, env: Record<string, string>, args: string[] = []) {
   return spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
@@ -66,4 +67,21 @@ describe('the print-config command', () => {
     expect(bad.status).toBe(78);
     expect(bad.stderr).toContain('rateLimit (env MCP_RATE_LIMIT): expected a decimal number');
   }, 30_000);
+
+  it('prints any schema a module exports, with another prefix', () => {
+    const ok = run(cli, { APP_API_KEY: 'key-value-123' }, [
+      '--schema',
+      `${customSchema}#schema`,
+      '--prefix=APP_',
+    ]);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^apiKey +"\[REDACTED\]" +env APP_API_KEY$/m);
+    expect(ok.stdout).toMatch(/^listen +"127\.0\.0\.1:3000" +default$/m);
+    expect(ok.stdout).not.toContain('key-value-123');
+    const missing = run(cli, {}, ['--schema', customSchema, '--prefix', 'APP_']);
+    expect(missing.status).toBe(78);
+    expect(missing.stderr).toContain('apiKey (not set): required: set APP_API_KEY or APP_API_KEY_FILE');
+    expect(run(cli, {}, ['--bogus']).status).toBe(64);
+    expect(run(cli, {}, ['--schema', `${customSchema}#nothing`]).status).toBe(64);
+  }, 60_000);
 });

@@ -105,4 +105,15 @@ describe('precedence: defaults < file < env < flags < overrides', () => {
       expect.objectContaining({ code: 'ERR_CONFIG_SCHEMA' }),
     );
   });
+
+  it('reads an empty variable as a value unless emptyEnvAsUnset says it means "not set"', () => {
+    const env = { MCP_DEBUG: '', MCP_PORT: '', MCP_CONFIG_FILE: '' };
+    expect(() => loadConfig(schema, { env })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }),
+    );
+    const loaded = loadConfig(schema, { env, emptyEnvAsUnset: true });
+    expect(loaded.config.debug).toBe(false);
+    expect(loaded.config.port).toBe(8080);
+    expect(loaded.entries.find((entry) => entry.key === 'port')?.source).toBe('default');
+  });
 });
