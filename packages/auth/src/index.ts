@@ -22,6 +22,11 @@ export {
   type VerifiedApiKey,
 } from './api-keys.js';
 export { extractCredential, type HeaderValue, type PresentedCredential } from './bearer-token.js';
+export {
+  type ClientCertificateIdentity,
+  clientCertificateIdentity,
+  identityFromCertificate,
+} from './client-certificate.js';
 export { checkDnsRebinding, type DnsRebindingOptions, isLoopbackAddress } from './dns-rebinding.js';
 export {
   createJwtVerifier,
@@ -47,7 +52,6 @@ export {
 export {
   type AuthRequest,
   authenticateNodeRequest,
-  clientCertificateThumbprint,
   type NodeAuthMiddlewareOptions,
   nodeAuthMiddleware,
 } from './node-middleware.js';
@@ -76,6 +80,13 @@ export {
   scopesFromClaims,
 } from './scopes.js';
 export { sdkTokenVerifier, type TokenVerifierLike } from './sdk-token-verifier.js';
+export {
+  type ClientCertificateMode,
+  createTlsServerOptions,
+  hardenTlsServer,
+  type TlsFilesOptions,
+  type TlsServerConfig,
+} from './tls-server-options.js';
 export { TokenCache, type TokenCacheOptions, tokenCacheKey } from './token-cache.js';
 export {
   insufficientScopeError,

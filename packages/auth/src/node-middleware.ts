@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import { ValidationError } from '@mcp-warden/core';
+import { clientCertificateIdentity } from './client-certificate.js';
 import type { HttpDenial, ResourceServer, WardenAuthInfo } from './resource-server.js';
 
 /** A node:http request as Express and the SDK see it: `body` when a parser ran, `auth` once authenticated. */
@@ -13,15 +12,6 @@ export interface NodeAuthMiddlewareOptions {
   readonly maxBodyBytes?: number;
   /** Serve the RFC 9728 document at its well-known path. Default true. */
   readonly serveMetadata?: boolean;
-}
-
-/** The SHA-256 thumbprint (base64url) of the client certificate the TLS layer verified, if any. */
-export function clientCertificateThumbprint(socket: IncomingMessage['socket']): string | undefined {
-  const tls = socket as Partial<TLSSocket>;
-  if (typeof tls.getPeerCertificate !== 'function' || tls.authorized !== true) return undefined;
-  const cert = tls.getPeerCertificate(false);
-  if (cert === null || cert === undefined || cert.raw === undefined) return undefined;
-  return createHash('sha256').update(cert.raw).digest('base64url');
 }
 
 function send(
@@ -69,7 +59,7 @@ async function readJsonBody(req: AuthRequest, maxBytes: number): Promise<unknown
 
 /** The framework-free request view of a node:http request. */
 function requestView(req: AuthRequest, body: unknown) {
-  const thumbprint = clientCertificateThumbprint(req.socket);
+  const certificate = clientCertificateIdentity(req.socket);
   // node:http keeps only the first of duplicated Authorization headers; count them from rawHeaders.
   const authorization: string[] = [];
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -90,7 +80,7 @@ function requestView(req: AuthRequest, body: unknown) {
     body,
     ...(req.socket.remoteAddress === undefined ? {} : { remoteAddress: req.socket.remoteAddress }),
     ...(req.socket.localAddress === undefined ? {} : { localAddress: req.socket.localAddress }),
-    ...(thumbprint === undefined ? {} : { clientCertificateThumbprint: thumbprint }),
+    ...(certificate === undefined ? {} : { clientCertificate: certificate }),
   };
 }
 

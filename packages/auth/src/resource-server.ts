@@ -11,6 +11,7 @@ import {
 } from '@mcp-warden/core';
 import type { ApiKeyVerifier } from './api-keys.js';
 import { extractCredential, type HeaderValue } from './bearer-token.js';
+import type { ClientCertificateIdentity } from './client-certificate.js';
 import { checkDnsRebinding, type DnsRebindingOptions } from './dns-rebinding.js';
 import {
   createJwtVerifier,
@@ -55,8 +56,8 @@ export interface HttpRequestLike {
   readonly remoteAddress?: string;
   /** The local address the request arrived on (loopback binds get Host/Origin checks by default). */
   readonly localAddress?: string;
-  /** SHA-256 thumbprint (base64url) of a client certificate the TLS layer verified. */
-  readonly clientCertificateThumbprint?: string;
+  /** The client certificate the TLS layer verified against the CA, if any. */
+  readonly clientCertificate?: ClientCertificateIdentity;
 }
 
 /** The answer to send when authentication or authorization fails. */
@@ -100,6 +101,14 @@ export interface ResourceServerOptions {
   readonly maxBodyBytes?: number;
   /** Advertise RFC 8705 certificate-bound tokens in the metadata. Default false. */
   readonly tlsClientCertificateBoundAccessTokens?: boolean;
+  /**
+   * mTLS-only authentication: when a request has no token but a verified client certificate, this maps
+   * the certificate to a principal (return undefined to refuse). Default: certificates alone do not
+   * authenticate.
+   */
+  readonly certificatePrincipal?: (
+    certificate: ClientCertificateIdentity,
+  ) => { readonly subject: string; readonly scopes: readonly string[] } | undefined;
   /** Accept API keys (in `Authorization: Bearer` or `X-API-Key`) next to JWTs. Default: JWTs only. */
   readonly apiKeys?: ApiKeyVerifier;
   /** Where `authn_login_*`, `authz_fail` and `malicious_dns_rebinding` events go. */
@@ -287,6 +296,38 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
           ...(remoteAddress === undefined ? {} : { remoteAddress }),
         });
       };
+      const finishAuthenticated = (authInfo: WardenAuthInfo, method: AuthMethod): HttpAuthResult => {
+        const subject = authInfo.extra?.subject as string;
+        const principal = { subject, clientId: authInfo.clientId, method };
+        if (needed.length > 0) {
+          const missing = hierarchy.missing(needed, authInfo.scopes);
+          if (missing.length > 0) {
+            const error = insufficientScopeError(needed, missing);
+            emit({
+              type: 'authz_fail',
+              level: 'warn',
+              outcome: 'denied',
+              requiredScopes: needed,
+              reason: 'insufficient_scope',
+              code: error.code,
+              principal,
+              ...(remoteAddress === undefined ? {} : { remoteAddress }),
+            });
+            return deny(403, error, needed);
+          }
+        }
+        if (emitSuccess) {
+          emit({
+            type: 'authn_login_success',
+            level: 'info',
+            outcome: 'success',
+            method,
+            principal,
+            ...(remoteAddress === undefined ? {} : { remoteAddress }),
+          });
+        }
+        return { ok: true, authInfo };
+      };
       let credential: ReturnType<typeof extractCredential>;
       const apiKeyHeader = options.apiKeys === undefined ? undefined : request.headers['x-api-key'];
       try {
@@ -305,7 +346,31 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         return deny(400, warden, needed);
       }
       if (credential === undefined) {
-        return deny(401, tokenError('ERR_TOKEN_MISSING'), needed, false);
+        const certificate = request.clientCertificate;
+        const mapped =
+          certificate === undefined || options.certificatePrincipal === undefined
+            ? undefined
+            : options.certificatePrincipal(certificate);
+        if (certificate === undefined || mapped === undefined) {
+          return deny(401, tokenError('ERR_TOKEN_MISSING'), needed, false);
+        }
+        return finishAuthenticated(
+          {
+            token: '',
+            clientId: certificate.thumbprintSha256,
+            scopes: [...hierarchy.expand(mapped.scopes)],
+            resource: new URL(resource),
+            extra: {
+              subject: mapped.subject,
+              authMethod: 'mtls',
+              certificateSubject: certificate.subject,
+              certificateThumbprint: certificate.thumbprintSha256,
+              grantedScopes: [...mapped.scopes],
+              ...(remoteAddress === undefined ? {} : { remoteAddress }),
+            },
+          },
+          'mtls',
+        );
       }
       const isApiKey =
         options.apiKeys !== undefined &&
@@ -332,9 +397,9 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         } else {
           const presentation: Presentation = {
             scheme: credential.scheme,
-            ...(request.clientCertificateThumbprint === undefined
+            ...(request.clientCertificate === undefined
               ? {}
-              : { certificateThumbprint: request.clientCertificateThumbprint }),
+              : { certificateThumbprint: request.clientCertificate.thumbprintSha256 }),
           };
           const verified = await verifier.verify(credential.token, presentation);
           authInfo = toAuthInfo(credential.token, verified, method, remoteAddress);
@@ -344,36 +409,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         fail(warden, method);
         return deny(401, warden, needed);
       }
-      const subject = authInfo.extra?.subject as string;
-      const principal = { subject, clientId: authInfo.clientId, method };
-      if (needed.length > 0) {
-        const missing = hierarchy.missing(needed, authInfo.scopes);
-        if (missing.length > 0) {
-          const error = insufficientScopeError(needed, missing);
-          emit({
-            type: 'authz_fail',
-            level: 'warn',
-            outcome: 'denied',
-            requiredScopes: needed,
-            reason: 'insufficient_scope',
-            code: error.code,
-            principal,
-            ...(remoteAddress === undefined ? {} : { remoteAddress }),
-          });
-          return deny(403, error, needed);
-        }
-      }
-      if (emitSuccess) {
-        emit({
-          type: 'authn_login_success',
-          level: 'info',
-          outcome: 'success',
-          method,
-          principal,
-          ...(remoteAddress === undefined ? {} : { remoteAddress }),
-        });
-      }
-      return { ok: true, authInfo };
+      return finishAuthenticated(authInfo, method);
     },
   };
 }
