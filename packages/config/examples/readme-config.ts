@@ -32,6 +32,8 @@ console.error(`authorization header ready: ${authorization !== undefined}`);
 // On SIGHUP: re-read and validate everything; apply only if valid and only safe keys changed.
 if (config.transport === 'http') {
   watchConfig(schema, {
+    initial: loaded,
+    warnings: mcpServerWarnings,
     reloadable: MCP_SERVER_RELOADABLE_KEYS,
     onReload: (next, changed) =>
       console.error(`reloaded ${changed.join(', ')}; rate limit ${next.rateLimit}`),

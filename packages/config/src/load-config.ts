@@ -82,7 +82,8 @@ const DEFAULT_MAX_SECRET_FILE_BYTES = 64 * 1024;
 const PREFIX = /^[A-Z][A-Z0-9_]*_$/;
 const schemaCache = new WeakMap<z.ZodType, SchemaFields>();
 
-function fieldsOf(schema: z.ZodType): SchemaFields {
+/** The schema's fields, computed once per schema object. */
+export function fieldsOf(schema: z.ZodType): SchemaFields {
   let fields = schemaCache.get(schema);
   if (!fields) {
     fields = describeSchema(schema);
@@ -248,11 +249,9 @@ export function evaluateConfig<S extends z.ZodType>(
         (rejected) => key === rejected || key.startsWith(`${rejected}.`),
       );
       if (alreadyReported) continue;
-      let sourceKey = key;
       let source: string | undefined;
       for (let length = issue.path.length; length > 0 && source === undefined; length--) {
-        sourceKey = dottedKey(issue.path.slice(0, length));
-        source = tree.sources.get(sourceKey);
+        source = tree.sources.get(dottedKey(issue.path.slice(0, length)));
       }
       const missing = issue.code === 'invalid_type' && / received undefined$/.test(issue.message);
       const reason = missing

@@ -5,12 +5,12 @@ import {
   configInvalidEvent,
   emitSafely,
   evaluateConfig,
+  fieldsOf,
   type LoadConfigOptions,
   type LoadedConfig,
   loadConfig,
 } from './load-config.js';
 import { type ConfigProblem, configInvalidError } from './problems.js';
-import { describeSchema } from './schema-fields.js';
 import { isSecret } from './secret.js';
 
 /** Options of {@link watchConfig}, on top of {@link LoadConfigOptions}. */
@@ -20,6 +20,8 @@ export interface WatchConfigOptions<T> extends LoadConfigOptions<T> {
    * rejected as a whole: those settings need a restart. Default: none.
    */
   readonly reloadable?: readonly string[];
+  /** A config already loaded from the same schema and options (by `loadConfigOrExit`, say): not loaded again. */
+  readonly initial?: LoadedConfig<T>;
   /** The signal that triggers a reload; `false` for none (call `reload()` yourself). Default `SIGHUP`. */
   readonly signal?: NodeJS.Signals | false;
   /** Called with the new config after a reload was accepted. */
@@ -82,10 +84,10 @@ export function watchConfig<S extends z.ZodType>(
   schema: S,
   options: WatchConfigOptions<z.output<S>> = {},
 ): ConfigWatcher<z.output<S>> {
-  let current = loadConfig(schema, options);
+  let current = options.initial ?? loadConfig(schema, options);
   const sink = options.events ?? noopSink();
   const reloadable = new Set(options.reloadable ?? []);
-  const fields = describeSchema(schema).fields;
+  const fields = fieldsOf(schema).fields;
 
   const reject = (problems: readonly ConfigProblem[]): ReloadOutcome => {
     const error = configInvalidError(problems);

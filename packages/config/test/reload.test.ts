@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { memorySink } from '@mcp-warden/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { problemsOf, secret, watchConfig } from '../src/index.js';
+import { loadConfig, problemsOf, secret, watchConfig } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const schema = z.object({
@@ -82,6 +82,16 @@ describe('reload', () => {
       },
     ]);
     expect(watcher.current.config).toEqual({ host: '127.0.0.1', rateLimit: 10 });
+    watcher.close();
+  });
+
+  it('starts from a config loaded before, without loading it again', () => {
+    const file = temp.file('c.json', JSON.stringify({ rateLimit: 10 }));
+    const initial = loadConfig(schema, { file, env: {} });
+    writeFileSync(file, JSON.stringify({ rateLimit: 11 }));
+    const watcher = watchConfig(schema, { file, env: {}, signal: false, reloadable: ['rateLimit'], initial });
+    expect(watcher.current).toBe(initial);
+    expect(watcher.reload()).toEqual({ ok: true, changedKeys: ['rateLimit'] });
     watcher.close();
   });
 
