@@ -104,6 +104,14 @@ export function hasProcFd(): boolean {
 }
 
 /**
+ * Forces (or, with `undefined`, re-detects) whether `/proc/self/fd` is used. Internal: lets the tests
+ * exercise the portable fallback on Linux. Not exported from the package.
+ */
+export function setProcFdForTesting(enabled: boolean | undefined): void {
+  procFd = enabled;
+}
+
+/**
  * The path to reach `name` inside the opened directory `dirFd`. On Linux this goes through the
  * descriptor, so the kernel resolves it in the directory we hold and verified, whatever happened to
  * its path since. Elsewhere it falls back to the verified real path (a check-then-use gap remains).

@@ -88,13 +88,16 @@ export function locate(parsed: ParsedPath, roots: readonly Root[], defaultRoot: 
     if (!staysBelow(parsed.components)) throw safeFsError('ERR_PATH_OUTSIDE_ROOTS', 'dotdot_above_root');
     return { root: defaultRoot, rest: parsed.components };
   }
+  // `.` is a no-op in any position: `/srv/./root/x` is in `/srv/root`. `..` is not dropped: it would
+  // need the real directory tree to interpret.
+  const components = parsed.components.filter((part) => part !== '.');
   let best: Location | undefined;
   let bestLength = -1;
   let climbed = false;
   for (const root of roots) {
     for (const prefix of [root.realParts, root.givenParts]) {
-      if (prefix.length <= bestLength || !startsWithParts(parsed.components, prefix)) continue;
-      const rest = parsed.components.slice(prefix.length);
+      if (prefix.length <= bestLength || !startsWithParts(components, prefix)) continue;
+      const rest = components.slice(prefix.length);
       if (!staysBelow(rest)) {
         climbed = true;
         continue;

@@ -22,7 +22,13 @@ export function immediateBytes(data: WriteData, limit: number): Uint8Array | und
     }
     bytes = encoder.encode(data);
   } else if (data instanceof Uint8Array) bytes = data;
-  else if (data === null || typeof data !== 'object') throw safeFsError('ERR_INVALID_DATA', 'bad_data_type');
+  else if (
+    data === null ||
+    typeof data !== 'object' ||
+    (!(Symbol.iterator in data) && !(Symbol.asyncIterator in data))
+  ) {
+    throw safeFsError('ERR_INVALID_DATA', 'bad_data_type');
+  }
   if (bytes !== undefined && bytes.length > limit) throw tooLarge(limit);
   return bytes;
 }

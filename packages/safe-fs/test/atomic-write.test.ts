@@ -35,6 +35,10 @@ describe('atomic writes', () => {
     expect(readFileSync(join(box.root, 'keep.txt'), 'utf8')).toBe('original content');
     expect(readdirSync(box.root)).toEqual(['keep.txt']);
     expect(await codeOf(fs.writeFile('keep.txt', [42 as unknown as string]))).toBe('ERR_INVALID_DATA');
+    for (const bad of [42, null, undefined, {}, new ArrayBuffer(4)]) {
+      expect(await codeOf(fs.writeFile('keep.txt', bad as unknown as string))).toBe('ERR_INVALID_DATA');
+      expect(await codeOf(fs.appendFile('keep.txt', bad as unknown as string))).toBe('ERR_INVALID_DATA');
+    }
     expect(readdirSync(box.root)).toEqual(['keep.txt']);
   });
 

@@ -49,6 +49,9 @@ describe('containment by path components', () => {
     expect(await fs.readText('a/../top.txt')).toBe('top');
     expect(await fs.readText('a/b/../../top.txt')).toBe('top');
     expect(await fs.readText(`${box.root}/a/../top.txt`)).toBe('top');
+    expect(await fs.readText(`${box.root}/./top.txt`)).toBe('top');
+    expect(await fs.readText(`${box.base}/./root/top.txt`)).toBe('top');
+    expect(await fs.readText(`${box.base}//root//a/./../top.txt`)).toBe('top');
     await fs.writeFile('a/b/../new.txt', 'n');
     expect(readFileSync(join(box.root, 'a', 'new.txt'), 'utf8')).toBe('n');
   });
