@@ -1,5 +1,5 @@
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
-import { delimiter, extname, isAbsolute, join } from 'node:path';
+import { basename, delimiter, extname, isAbsolute, join } from 'node:path';
 import { ConfigError } from '@mcp-warden/core';
 
 /** An executable resolved at start: the real path every run executes, and its identity then. */
@@ -19,18 +19,55 @@ function isRunnableFile(candidate: string): boolean {
   }
 }
 
+/** Programs that are command interpreters: allowing one would be a shell by another name. */
+const SHELLS: ReadonlySet<string> = new Set([
+  'sh',
+  'bash',
+  'dash',
+  'zsh',
+  'ksh',
+  'mksh',
+  'csh',
+  'tcsh',
+  'fish',
+  'ash',
+  'busybox',
+  'cmd',
+  'powershell',
+  'pwsh',
+]);
+
+function isShell(path: string): boolean {
+  return SHELLS.has(
+    basename(path)
+      .toLowerCase()
+      .replace(/\.exe$/, ''),
+  );
+}
+
+/** What resolution may accept that it refuses by default. */
+export interface ResolveOptions {
+  /** Windows: accept a `.bat`/`.cmd` target. */
+  readonly allowBatchFiles?: boolean;
+  /** Accept a shell (`sh`, `bash`, `cmd`, `powershell`, …) as the program. */
+  readonly allowShell?: boolean;
+  /** The platform to judge for. Default: `process.platform`. */
+  readonly platform?: NodeJS.Platform;
+}
+
 /**
  * Resolves `executable` once: an absolute path as given, or a bare name looked up in `searchPath`
  * (a PATH-style list), then through symlinks. A missing program is a config error now, not a
- * surprise at run time. On Windows a `.bat`/`.cmd` target is refused unless `allowBatchFiles`.
+ * surprise at run time. A shell is refused (`ERR_SHELL_NOT_ALLOWED`), and on Windows a `.bat`/`.cmd`
+ * target (`ERR_BATCH_FILE_NOT_ALLOWED`), unless explicitly allowed.
  */
 export function resolveExecutable(
   command: string,
   executable: string,
   searchPath: string,
-  allowBatchFiles: boolean,
-  platform: NodeJS.Platform = process.platform,
+  options: ResolveOptions = {},
 ): ResolvedExecutable {
+  const platform = options.platform ?? process.platform;
   let found: string | undefined;
   if (isAbsolute(executable)) {
     if (isRunnableFile(executable)) found = executable;
@@ -61,7 +98,16 @@ export function resolveExecutable(
   }
   const real = realpathSync(found);
   const extension = extname(real).toLowerCase();
-  if (platform === 'win32' && (extension === '.bat' || extension === '.cmd') && !allowBatchFiles) {
+  if ((isShell(found) || isShell(real)) && options.allowShell !== true) {
+    throw new ConfigError('ERR_SHELL_NOT_ALLOWED', `${command}: a shell is not allowed as a program`, {
+      data: { command },
+    });
+  }
+  if (
+    platform === 'win32' &&
+    (extension === '.bat' || extension === '.cmd') &&
+    options.allowBatchFiles !== true
+  ) {
     throw new ConfigError(
       'ERR_BATCH_FILE_NOT_ALLOWED',
       `${command}: .bat/.cmd targets run through cmd.exe and are refused`,

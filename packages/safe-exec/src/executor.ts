@@ -128,14 +128,15 @@ export function createExecutor(policy: ExecPolicy, options: ExecutorOptions = {}
   const warnings: string[] = [];
   const executables: Record<string, ResolvedExecutable> = Object.create(null);
   for (const [name, command] of Object.entries(valid.commands)) {
-    executables[name] = resolveExecutable(
-      name,
-      command.executable,
-      searchPath,
-      command.insecureAllowBatchFiles === true,
-    );
+    executables[name] = resolveExecutable(name, command.executable, searchPath, {
+      allowBatchFiles: command.insecureAllowBatchFiles === true,
+      allowShell: command.insecureAllowShell === true,
+    });
     if (command.insecureAllowBatchFiles === true) {
       warnings.push(`${name}: insecureAllowBatchFiles lets a .bat/.cmd target run through cmd.exe`);
+    }
+    if (command.insecureAllowShell === true) {
+      warnings.push(`${name}: insecureAllowShell lets a shell run as the program`);
     }
   }
   if (valid.logArguments === true) warnings.push('logArguments puts argument values in exec_run events');

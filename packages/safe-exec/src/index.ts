@@ -6,7 +6,7 @@ export {
 } from './argument-check.js';
 export { buildChildEnvironment, DEFAULT_CHILD_ENV } from './child-environment.js';
 export type { ExecResult } from './child-run.js';
-export { type ResolvedExecutable, resolveExecutable } from './executable.js';
+export { type ResolvedExecutable, type ResolveOptions, resolveExecutable } from './executable.js';
 export {
   createExecutor,
   type EventEmitterLike,

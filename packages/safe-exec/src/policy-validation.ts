@@ -189,6 +189,7 @@ const commandPolicy: Shape = object(
     preflight: oneOf(['git']),
     allowedRepositoryConfig: list(string),
     insecureAllowBatchFiles: boolean,
+    insecureAllowShell: boolean,
   },
   ['executable'],
 );

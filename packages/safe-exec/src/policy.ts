@@ -152,6 +152,11 @@ export interface CommandPolicy extends ArgumentSpec {
    * `shell: false` says (BatBadBut, CVE-2024-27980). Weakens security; warns at start. Default: false.
    */
   readonly insecureAllowBatchFiles?: boolean;
+  /**
+   * Allow a shell (`sh`, `bash`, `cmd`, `powershell`, …) as the executable: its arguments are a
+   * program. Weakens security; warns at start. Default: false.
+   */
+  readonly insecureAllowShell?: boolean;
 }
 
 /** Environment of every child: nothing is inherited unless named here. */

@@ -240,7 +240,7 @@ describe('executable resolution', () => {
   });
 
   it('ignores relative PATH entries (they would depend on the cwd)', () => {
-    expect(() => resolveExecutable('x', 'forker', `.:${dir.path.slice(1)}`, false)).toThrow(
+    expect(() => resolveExecutable('x', 'forker', `.:${dir.path.slice(1)}`)).toThrow(
       expect.objectContaining({ code: 'ERR_EXECUTABLE_NOT_FOUND' }),
     );
   });
@@ -249,11 +249,30 @@ describe('executable resolution', () => {
     const bat = join(dir.path, 'run.bat');
     writeFileSync(bat, '@echo off\r\n');
     chmodSync(bat, 0o755);
-    expect(() => resolveExecutable('b', bat, '', false, 'win32')).toThrow(
+    expect(() => resolveExecutable('b', bat, '', { platform: 'win32' })).toThrow(
       expect.objectContaining({ code: 'ERR_BATCH_FILE_NOT_ALLOWED' }),
     );
-    expect(resolveExecutable('b', bat, '', true, 'win32').path).toBe(bat);
-    expect(resolveExecutable('b', bat, '', false, 'linux').path).toBe(bat);
+    expect(resolveExecutable('b', bat, '', { platform: 'win32', allowBatchFiles: true }).path).toBe(bat);
+    expect(resolveExecutable('b', bat, '', { platform: 'linux' }).path).toBe(bat);
+  });
+
+  it('refuses a shell as the program, also through a symlink, unless insecureAllowShell (which warns)', () => {
+    for (const shell of ['sh', 'bash', '/bin/sh', 'dash']) {
+      expect(() => createExecutor({ commands: { s: { executable: shell } } })).toThrow(
+        expect.objectContaining({ code: 'ERR_SHELL_NOT_ALLOWED' }),
+      );
+    }
+    symlinkSync('/bin/sh', join(dir.path, 'innocent'));
+    expect(() => createExecutor({ commands: { s: { executable: join(dir.path, 'innocent') } } })).toThrow(
+      expect.objectContaining({ code: 'ERR_SHELL_NOT_ALLOWED' }),
+    );
+    const events = memorySink();
+    const allowed = createExecutor(
+      { commands: { s: { executable: 'sh', insecureAllowShell: true } } },
+      { events },
+    );
+    expect(allowed.warnings).toEqual(['s: insecureAllowShell lets a shell run as the program']);
+    expect(events.events[0]).toMatchObject({ type: 'sys_startup' });
   });
 });
 

@@ -177,6 +177,11 @@ describe('git (read-only): argument injection is refused', () => {
     ['fetch', ['fetch', '--upload-pack=touch x']],
     ['config', ['config', 'core.pager', 'touch x']],
     ['revision with a newline', ['show', 'HEAD\n--output=x']],
+    // `git diff <path> <path>` turns into --no-index when a path is outside the work tree.
+    ['diff of a file outside the work tree via ..', ['diff', '../../outside/secret.txt', 'a.txt']],
+    ['diff of an absolute path', ['diff', '/etc/passwd', 'a.txt']],
+    ['diff of a path outside the roots after --', ['diff', '--', '../../outside/secret.txt', 'a.txt']],
+    ['show of a ..-path', ['show', 'sub/../../x']],
   ];
   for (const [name, args] of injections) {
     it(`refuses ${name}`, async () => {
@@ -188,6 +193,14 @@ describe('git (read-only): argument injection is refused', () => {
 });
 
 describe("git: a hostile repository's own config", () => {
+  it('plain git diff of two paths reads a file outside the work tree (the threat is real)', () => {
+    const plain = spawnSync('git', ['diff', '../../outside/secret.txt', 'a.txt'], {
+      cwd: repo,
+      encoding: 'utf8',
+    });
+    expect(plain.stdout).toContain('-needle secret');
+  });
+
   it('really runs programs under plain git (the threat is real)', () => {
     git(hostile, 'status', '--short');
     expect(pwned()).toContain('fsmonitor');

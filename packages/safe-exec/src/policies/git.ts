@@ -1,8 +1,15 @@
 import type { ArgumentRule, ArgumentSpec, CommandPolicy, OptionSpec } from '../policy.js';
 import { frozen, type ReadyMadePolicyOptions } from './ready-made-options.js';
 
-/** A revision (`HEAD~2`, `main..topic`, `v1.0^{commit}`, `HEAD:src/a.ts`); never starts with `-`. */
-const REVISION: ArgumentRule = { type: 'pattern', pattern: '[A-Za-z0-9_./~^@{}:+-]{1,256}' };
+/**
+ * A revision (`HEAD~2`, `main..topic`, `v1.0^{commit}`, `HEAD:src/a.ts`). Never absolute, never
+ * starting with `.`, no `..` path segment: `git diff <path> <path>` silently switches to
+ * `--no-index` when a path lies outside the work tree, and would read any file on the host.
+ */
+const REVISION: ArgumentRule = {
+  type: 'pattern',
+  pattern: '(?![./])(?!.*(?:^|/)\\.\\.(?:/|$))[A-Za-z0-9_./~^@{}:+-]{1,256}',
+};
 const COUNT: ArgumentRule = { type: 'number', max: 1_000_000 };
 const DATE: ArgumentRule = { type: 'pattern', pattern: '[A-Za-z0-9 :.,/+-]{1,64}' };
 const TEXT: ArgumentRule = { type: 'text', maxLength: 256 };
