@@ -1,0 +1,285 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  ConfigError,
+  type EventSink,
+  FsError,
+  type SecurityEvent,
+  type SecurityEventType,
+  type WardenError,
+} from '@mcp-warden/core';
+import {
+  type AuditStream,
+  FileDestination,
+  type LineDestination,
+  standardStreamDestination,
+  streamDestination,
+} from './destination.js';
+import { HashChain, hmacKeyFrom } from './hash-chain.js';
+import { LineEncoder } from './line-encoder.js';
+import { type RedactionOptions, resolveRedaction } from './redaction.js';
+import type { RotationOptions } from './rotation.js';
+import { registerShutdown, type ShutdownParticipant, unregisterShutdown } from './shutdown-hooks.js';
+
+/** The component name the log's own `sys_startup` / `sys_shutdown` records carry. */
+export const AUDIT_COMPONENT = '@mcp-warden/audit';
+
+/** Event types written synchronously by default: authentication and authorization failures. */
+export const DEFAULT_SYNC_TYPES: readonly SecurityEventType[] = Object.freeze([
+  'authn_login_fail',
+  'authn_token_reuse',
+  'authz_fail',
+  'session_use_denied',
+]);
+
+/** Options of {@link createAuditSink}. Every default is the safe one. */
+export interface AuditSinkOptions {
+  /**
+   * Where lines go: `'file'` (default), `'stdout'`, `'stderr'`, or any pino-compatible stream such
+   * as `pino.transport({ target: … })`. Do not use `'stdout'` in a stdio MCP server: stdout is the
+   * protocol channel there.
+   */
+  readonly destination?: 'file' | 'stdout' | 'stderr' | AuditStream;
+  /** The log file, when `destination` is `'file'`. Created with mode 0600. Default: `mcp_security.log`. */
+  readonly file?: string;
+  /** Size-based rotation of the file; `false` turns it off. Default: `{ maxBytes: 64 MiB }`. */
+  readonly rotation?: RotationOptions | false;
+  /**
+   * The id every line carries; each instance keeps its own chain. Must be unique per process run.
+   * Default: `<hostname>:<pid>:<8 random hex digits>`.
+   */
+  readonly instanceId?: string;
+  /**
+   * Key material (≥ 32 bytes) for an HMAC on every line, so that someone who can write the file
+   * cannot recompute the chain. Default: none (hash chain only).
+   */
+  readonly hmacKey?: string | Uint8Array;
+  /** Writes lines without the hash chain (faster, no tamper evidence). Warned about. Default: false. */
+  readonly insecureDisableChain?: boolean;
+  /**
+   * Event types written to the destination before `emit` returns (no buffering), or `'all'`.
+   * Default: {@link DEFAULT_SYNC_TYPES}.
+   */
+  readonly syncTypes?: readonly string[] | 'all';
+  /** Also `fsync` after every write (survives power loss, much slower). Default: false. */
+  readonly fsync?: boolean;
+  /**
+   * Most bytes held in memory before a synchronous write; other lines are written together once per
+   * event-loop turn. Bounds memory under a slow disk. Default: 65536.
+   */
+  readonly bufferBytes?: number;
+  /** What counts as secret, and size limits. See {@link RedactionOptions}. */
+  readonly redaction?: RedactionOptions;
+  /** Flush on `exit`, SIGTERM and SIGINT (re-raising the signal if nobody else handles it). Default: true. */
+  readonly handleSignals?: boolean;
+  /** Called when a write fails (`ERR_AUDIT_WRITE_FAILED`). Default: `process.emitWarning`. */
+  readonly onError?: (error: WardenError) => void;
+}
+
+/** Counters of a sink, for health checks and tests. */
+export interface AuditStats {
+  /** Lines written or buffered since creation. */
+  readonly lines: number;
+  /** Synchronous writes made to the destination. */
+  readonly writes: number;
+  /** Largest number of UTF-16 units ever held in the buffer before a write. */
+  readonly maxBufferedChars: number;
+  /** Write errors reported by the destination. */
+  readonly writeErrors: number;
+  /** Events emitted after `close()` (not written). */
+  readonly droppedAfterClose: number;
+}
+
+/** The audit log: an `EventSink` for core's security events. */
+export interface AuditSink extends EventSink {
+  /** The instance id on every line of this sink. */
+  readonly instanceId: string;
+  readonly stats: AuditStats;
+  emit(event: SecurityEvent): void;
+  /** Writes everything buffered (and fsyncs a file). */
+  flush(): Promise<void>;
+  /** The same, synchronously. */
+  flushSync(): void;
+  /** Writes a `sys_shutdown` record, flushes and closes the destination. Later events are counted, not written. */
+  close(reason?: string): Promise<void>;
+}
+
+const isPrintable = (text: string): boolean => ![...text].some((char) => char < ' ' || char === '\u007f');
+
+function defaultInstanceId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+function invalid(option: string, reason: string, value?: unknown): ConfigError {
+  return new ConfigError('ERR_AUDIT_INVALID_OPTION', `audit option ${option} ${reason}`, {
+    detail: { option, value },
+  });
+}
+
+/**
+ * Creates the audit log sink. Lines are JSON, one per line, hash-chained per instance; events of
+ * `syncTypes` are written before `emit` returns, others within the same event-loop turn.
+ */
+export function createAuditSink(options: AuditSinkOptions = {}): AuditSink {
+  const warnings: string[] = [];
+  const instanceId = options.instanceId ?? defaultInstanceId();
+  if (instanceId.length === 0 || instanceId.length > 200 || !isPrintable(instanceId)) {
+    throw invalid('instanceId', 'must be 1-200 printable characters', instanceId);
+  }
+  const bufferBytes = options.bufferBytes ?? 65_536;
+  if (!Number.isInteger(bufferBytes) || bufferBytes < 0) {
+    throw invalid('bufferBytes', 'must be an integer >= 0', bufferBytes);
+  }
+  const chainEnabled = options.insecureDisableChain !== true;
+  if (!chainEnabled)
+    warnings.push('insecureDisableChain: lines carry no hash chain; tampering is not detectable');
+  const key = options.hmacKey === undefined ? undefined : hmacKeyFrom(options.hmacKey);
+  if (key !== undefined && !chainEnabled) {
+    throw invalid('hmacKey', 'needs the hash chain (drop insecureDisableChain)');
+  }
+  const syncAll = options.syncTypes === 'all';
+  const syncTypes: ReadonlySet<string> = new Set(
+    options.syncTypes === 'all' ? [] : (options.syncTypes ?? DEFAULT_SYNC_TYPES),
+  );
+  for (const type of DEFAULT_SYNC_TYPES) {
+    if (!syncAll && !syncTypes.has(type))
+      warnings.push(`syncTypes: ${type} is buffered and can be lost on a crash`);
+  }
+  const encoder = new LineEncoder(resolveRedaction(options.redaction));
+  const chain = new HashChain({ enabled: chainEnabled, key });
+
+  const stats = { lines: 0, writes: 0, maxBufferedChars: 0, writeErrors: 0, droppedAfterClose: 0 };
+  const onError =
+    options.onError ??
+    ((error: WardenError) => {
+      process.emitWarning(`${error.message} (${String(error.detail.cause ?? '')})`, { code: error.code });
+    });
+  const reportWriteError = (cause: Error): void => {
+    stats.writeErrors++;
+    onError(
+      new FsError('ERR_AUDIT_WRITE_FAILED', 'the audit log could not be written', {
+        detail: { cause: cause.message, instanceId },
+        cause,
+      }),
+    );
+  };
+
+  const target = options.destination ?? 'file';
+  let destination: LineDestination;
+  if (target === 'file') {
+    destination = new FileDestination(options.file ?? 'mcp_security.log', {
+      rotation: options.rotation ?? {},
+      fsync: options.fsync ?? false,
+      onError: reportWriteError,
+      onWarning: (message) => warnings.push(message),
+    });
+  } else if (target === 'stdout' || target === 'stderr') {
+    destination = standardStreamDestination(target === 'stdout' ? 1 : 2, reportWriteError);
+  } else {
+    destination = streamDestination(target, reportWriteError);
+  }
+
+  let buffer = '';
+  let scheduled = false;
+  let closed = false;
+
+  const writeBuffered = (): void => {
+    scheduled = false;
+    if (buffer.length === 0) return;
+    const text = buffer;
+    buffer = '';
+    stats.writes++;
+    try {
+      destination.write(text);
+    } catch (error) {
+      reportWriteError(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+
+  const append = (event: SecurityEvent): void => {
+    const body = encoder.encode(event, instanceId, chain.nextSeq);
+    chain.take();
+    buffer += chain.seal(body);
+    stats.lines++;
+    if (buffer.length > stats.maxBufferedChars) stats.maxBufferedChars = buffer.length;
+    if (syncAll || syncTypes.has(event.type) || buffer.length >= bufferBytes) {
+      writeBuffered();
+    } else if (!scheduled) {
+      scheduled = true;
+      setImmediate(writeBuffered).unref();
+    }
+  };
+
+  const lifecycle = (type: 'sys_startup' | 'sys_shutdown', reason: string): SecurityEvent =>
+    type === 'sys_startup'
+      ? {
+          type,
+          time: new Date().toISOString(),
+          level: warnings.length > 0 ? 'warn' : 'info',
+          outcome: 'success',
+          component: AUDIT_COMPONENT,
+          warnings: [...warnings],
+        }
+      : {
+          type,
+          time: new Date().toISOString(),
+          level: 'info',
+          outcome: 'success',
+          component: AUDIT_COMPONENT,
+          reason,
+        };
+
+  const finish = (reason: string): void => {
+    append(lifecycle('sys_shutdown', reason));
+    writeBuffered();
+    closed = true;
+    if (options.handleSignals !== false) unregisterShutdown(participant);
+  };
+
+  const participant: ShutdownParticipant = {
+    shutdownSync(reason, final) {
+      if (closed) return;
+      if (final) finish(reason);
+      else writeBuffered();
+      try {
+        destination.flushSync();
+      } catch {
+        // Nothing more can be done while the process is going away.
+      }
+    },
+  };
+
+  const sink: AuditSink = {
+    instanceId,
+    stats,
+    emit(event: SecurityEvent): void {
+      if (closed) {
+        stats.droppedAfterClose++;
+        return;
+      }
+      try {
+        append(event);
+      } catch (error) {
+        reportWriteError(error instanceof Error ? error : new Error(String(error)));
+      }
+    },
+    flushSync(): void {
+      writeBuffered();
+      destination.flushSync();
+    },
+    async flush(): Promise<void> {
+      writeBuffered();
+      destination.flushSync();
+    },
+    async close(reason = 'close'): Promise<void> {
+      if (closed) return;
+      finish(reason);
+      await destination.end();
+    },
+  };
+
+  if (options.handleSignals !== false) registerShutdown(participant);
+  for (const warning of warnings) process.emitWarning(warning, { code: 'MCP_WARDEN_AUDIT' });
+  append(lifecycle('sys_startup', ''));
+  return sink;
+}

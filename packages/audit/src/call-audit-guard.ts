@@ -1,0 +1,90 @@
+import {
+  type CallResult,
+  ERROR_META_KEY,
+  type EventOutcome,
+  type Guard,
+  isWardenError,
+} from '@mcp-warden/core';
+
+/** Per-call audit policy, set next to a tool as `policies.tools.<name>.audit`. */
+export interface AuditPolicy {
+  /**
+   * Log the call's argument values: `true` for all of them, or the names of the ones to log. They
+   * still pass through redaction and length limits. Default: none are logged.
+   */
+  readonly arguments?: boolean | readonly string[];
+}
+
+declare module '@mcp-warden/core' {
+  interface CallPolicy {
+    /** What the audit guard records about this call. */
+    readonly audit?: AuditPolicy;
+  }
+}
+
+const DENIED_KINDS: ReadonlySet<string> = new Set([
+  'authentication',
+  'authorization',
+  'validation',
+  'rate_limit',
+  'fs',
+  'exec',
+]);
+
+function outcomeOfError(error: unknown): EventOutcome {
+  return isWardenError(error) && DENIED_KINDS.has(error.kind) ? 'denied' : 'error';
+}
+
+function codeOfResult(result: CallResult): string | undefined {
+  const meta = (result as { _meta?: Record<string, unknown> })._meta?.[ERROR_META_KEY];
+  const code = (meta as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function pickArguments(
+  args: Readonly<Record<string, unknown>> | undefined,
+  policy: AuditPolicy | undefined,
+): Readonly<Record<string, unknown>> | undefined {
+  const wanted = policy?.arguments;
+  if (args === undefined || wanted === undefined || wanted === false) return undefined;
+  if (wanted === true) return args;
+  const picked: Record<string, unknown> = {};
+  for (const name of wanted) if (Object.hasOwn(args, name)) picked[name] = args[name];
+  return picked;
+}
+
+/**
+ * A guard that records every tool, resource and prompt call as an `mcp_call` event: outcome
+ * (`success`, `failure` for an error result, `denied` for a refused call, `error` for an unexpected
+ * failure), error code and duration. Put it first, so it also sees calls later guards deny.
+ */
+export function auditCalls(): Guard {
+  return async (call, next) => {
+    const started = performance.now();
+    const args = pickArguments(call.arguments, call.policy.audit);
+    let outcome: EventOutcome = 'error';
+    let code: string | undefined;
+    try {
+      const result = await next();
+      if (result.isError === true) {
+        outcome = 'failure';
+        code = codeOfResult(result);
+      } else {
+        outcome = 'success';
+      }
+      return result;
+    } catch (error) {
+      outcome = outcomeOfError(error);
+      code = isWardenError(error) ? error.code : 'ERR_INTERNAL';
+      throw error;
+    } finally {
+      call.context.emit({
+        type: 'mcp_call',
+        outcome,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        ...(code === undefined ? {} : { code }),
+        ...(args === undefined ? {} : { arguments: args }),
+      });
+    }
+  };
+}

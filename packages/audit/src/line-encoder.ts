@@ -1,0 +1,307 @@
+import { isWardenError, type SecurityEvent } from '@mcp-warden/core';
+import { isSecretKey, REDACTED, type ResolvedRedaction, scrubText } from './redaction.js';
+
+/**
+ * Fields of a line written by the log itself, in this order. Event fields follow; an event can
+ * never set `instance`, `seq`, `hash` or `hmac`.
+ */
+const RESERVED: ReadonlySet<string> = new Set([
+  'time',
+  'type',
+  'level',
+  'outcome',
+  'instance',
+  'seq',
+  'requestId',
+  'sessionId',
+  'principal',
+  'transport',
+  'remoteAddress',
+  'target',
+  'code',
+  'hash',
+  'hmac',
+]);
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const MAX_KEY_LENGTH = 128;
+/** Each value costs at least this much of the line budget, so a huge array of tiny values ends too. */
+const NODE_COST = 2;
+
+/** Entries kept in each memo below before it is cleared (bounds memory against varied input). */
+const MEMO_LIMIT = 4096;
+/** Strings up to this length are memoized after scrubbing: event values repeat a lot. */
+const MEMO_MAX_LENGTH = 96;
+
+/** Read once: `Headers` is a lazy global in Node 20, slow to reach on every value. */
+const HeadersClass: typeof Headers | undefined = globalThis.Headers;
+
+interface State {
+  budget: number;
+  readonly ancestors: object[];
+  readonly path: string[] | undefined;
+}
+
+/**
+ * Turns a security event into the JSON text of one log line (without the trailing newline and the
+ * chain fields), redacting and cutting in the same pass. `JSON.stringify` escapes every control
+ * character, so no value can ever end the line early.
+ */
+export class LineEncoder {
+  readonly #redaction: ResolvedRedaction;
+  readonly #secretKeys = new Map<string, boolean>();
+  readonly #scrubbed = new Map<string, string>();
+
+  constructor(redaction: ResolvedRedaction) {
+    this.#redaction = redaction;
+  }
+
+  #scrub(text: string): string {
+    if (text.length > MEMO_MAX_LENGTH) return scrubText(text, this.#redaction);
+    let result = this.#scrubbed.get(text);
+    if (result === undefined) {
+      if (this.#scrubbed.size >= MEMO_LIMIT) this.#scrubbed.clear();
+      result = scrubText(text, this.#redaction);
+      this.#scrubbed.set(text, result);
+    }
+    return result;
+  }
+
+  #isSecretKey(key: string): boolean {
+    let secret = this.#secretKeys.get(key);
+    if (secret === undefined) {
+      if (this.#secretKeys.size >= MEMO_LIMIT) this.#secretKeys.clear();
+      secret = isSecretKey(key, this.#redaction);
+      this.#secretKeys.set(key, secret);
+    }
+    return secret;
+  }
+
+  /** The line body: `{"time":…,"type":…,…,"instance":…,"seq":…,…event fields}`. */
+  encode(event: SecurityEvent, instance: string, seq: number): string {
+    const state: State = {
+      budget: this.#redaction.maxLineLength,
+      ancestors: [],
+      path: this.#redaction.paths.length > 0 ? [] : undefined,
+    };
+    const record = event as unknown as Record<string, unknown>;
+    const time = typeof event.time === 'string' && ISO_UTC.test(event.time) ? event.time : nowIso();
+    let out = `{"time":"${time}","type":${this.#short(event.type, 64)},"level":${this.#short(event.level, 16)},"outcome":${this.#short(event.outcome, 16)},"instance":${JSON.stringify(instance)},"seq":${seq}`;
+    for (const key of [
+      'requestId',
+      'sessionId',
+      'principal',
+      'transport',
+      'remoteAddress',
+      'target',
+      'code',
+    ]) {
+      const value = record[key];
+      if (value === undefined) continue;
+      const encoded = this.#field(key, value, state);
+      if (encoded !== undefined) out += `,"${key}":${encoded}`;
+    }
+    let fields = 0;
+    for (const key of Object.keys(record)) {
+      if (RESERVED.has(key)) continue;
+      if (fields++ >= this.#redaction.maxKeys) break;
+      const encoded = this.#field(key, record[key], state);
+      if (encoded !== undefined) out += `,${this.#key(key)}:${encoded}`;
+    }
+    return `${out}}`;
+  }
+
+  #short(value: unknown, max: number): string {
+    const text = typeof value === 'string' ? value : String(value);
+    return JSON.stringify(text.length > max ? text.slice(0, max) : text);
+  }
+
+  #key(key: string): string {
+    const text = this.#scrub(key);
+    return JSON.stringify(text.length > MAX_KEY_LENGTH ? `${text.slice(0, MAX_KEY_LENGTH)}…` : text);
+  }
+
+  /** One named value: redacted whole when its key or configured path says so. */
+  #field(key: string, value: unknown, state: State): string | undefined {
+    const path = state.path;
+    if (path !== undefined) path.push(key);
+    try {
+      if (value !== undefined && value !== null && this.#isSecretName(key, path)) {
+        return `"${REDACTED}"`;
+      }
+      return this.#value(value, 0, state);
+    } finally {
+      path?.pop();
+    }
+  }
+
+  #isSecretName(key: string, path: readonly string[] | undefined): boolean {
+    if (this.#isSecretKey(key)) return true;
+    if (path === undefined) return false;
+    return this.#redaction.paths.some(
+      (pattern) =>
+        pattern.length === path.length &&
+        pattern.every((segment, index) => segment === '*' || segment === path[index]),
+    );
+  }
+
+  #string(value: string, state: State): string {
+    let text = this.#scrub(value);
+    const limit = Math.min(this.#redaction.maxStringLength, Math.max(32, state.budget));
+    if (text.length > limit) text = `${text.slice(0, limit)}…[cut ${text.length - limit} chars]`;
+    state.budget -= text.length + NODE_COST;
+    return JSON.stringify(text);
+  }
+
+  #value(value: unknown, depth: number, state: State): string | undefined {
+    switch (typeof value) {
+      case 'string':
+        return this.#string(value, state);
+      case 'number':
+        state.budget -= NODE_COST;
+        return Number.isFinite(value) ? String(value) : 'null';
+      case 'boolean':
+        state.budget -= NODE_COST;
+        return value ? 'true' : 'false';
+      case 'bigint':
+        state.budget -= NODE_COST;
+        return `"${value}"`;
+      case 'object':
+        if (value === null) return 'null';
+        return this.#object(value, depth, state);
+      default:
+        return undefined;
+    }
+  }
+
+  #object(value: object, depth: number, state: State): string {
+    if (state.budget <= 0) return '"[cut]"';
+    if (depth >= this.#redaction.maxDepth) return '"[depth limit]"';
+    if (state.ancestors.includes(value)) return '"[circular]"';
+    const proto: unknown = Object.getPrototypeOf(value);
+    state.ancestors.push(value);
+    try {
+      // Plain objects and arrays first: nearly every event field is one.
+      if (proto === Object.prototype || proto === null) {
+        return this.#plain(value as Record<string, unknown>, depth, state);
+      }
+      if (Array.isArray(value)) return this.#array(value, depth, state);
+      return this.#special(value, depth, state);
+    } catch {
+      return '"[unreadable]"';
+    } finally {
+      state.ancestors.pop();
+    }
+  }
+
+  #special(value: object, depth: number, state: State): string {
+    if (value instanceof Date) {
+      return Number.isNaN(value.getTime()) ? 'null' : `"${value.toISOString()}"`;
+    }
+    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+      return `"[binary ${value.byteLength} bytes]"`;
+    }
+    if (value instanceof URL) return this.#string(value.href, state);
+    if (value instanceof Set) return this.#array([...value], depth, state);
+    if (value instanceof Error) return this.#entries(errorEntries(value, this.#redaction), depth, state);
+    if (value instanceof Map || (HeadersClass !== undefined && value instanceof HeadersClass)) {
+      const entries = [...(value as Map<unknown, unknown>).entries()];
+      return this.#entries(
+        entries.map(([k, v]) => [String(k), v]),
+        depth,
+        state,
+      );
+    }
+    const withToJson = value as { toJSON?: unknown };
+    if (typeof withToJson.toJSON === 'function') {
+      return this.#value((withToJson.toJSON as () => unknown).call(value), depth, state) ?? 'null';
+    }
+    return this.#plain(value as Record<string, unknown>, depth, state);
+  }
+
+  #plain(value: Record<string, unknown>, depth: number, state: State): string {
+    const keys = Object.keys(value);
+    const max = this.#redaction.maxKeys;
+    let out = '{';
+    let written = 0;
+    for (const key of keys) {
+      if (written >= max) {
+        out += `${written > 0 ? ',' : ''}"[cut]":"+${keys.length - max} keys"`;
+        break;
+      }
+      const encoded = this.#member(key, value[key], depth, state);
+      if (encoded === undefined) continue;
+      out += `${written > 0 ? ',' : ''}${this.#key(key)}:${encoded}`;
+      written++;
+    }
+    return `${out}}`;
+  }
+
+  #member(key: string, item: unknown, depth: number, state: State): string | undefined {
+    const path = state.path;
+    if (path === undefined) {
+      return item !== undefined && item !== null && this.#isSecretKey(key)
+        ? `"${REDACTED}"`
+        : this.#value(item, depth + 1, state);
+    }
+    path.push(key);
+    try {
+      return item !== undefined && item !== null && this.#isSecretName(key, path)
+        ? `"${REDACTED}"`
+        : this.#value(item, depth + 1, state);
+    } finally {
+      path.pop();
+    }
+  }
+
+  #array(items: readonly unknown[], depth: number, state: State): string {
+    const max = this.#redaction.maxArrayLength;
+    let out = '[';
+    const count = Math.min(items.length, max);
+    for (let index = 0; index < count; index++) {
+      if (index > 0) out += ',';
+      out += this.#value(items[index], depth + 1, state) ?? 'null';
+    }
+    if (items.length > max) out += `${count > 0 ? ',' : ''}"[+${items.length - max} more]"`;
+    return `${out}]`;
+  }
+
+  #entries(entries: readonly (readonly [string, unknown])[], depth: number, state: State): string {
+    const max = this.#redaction.maxKeys;
+    let out = '{';
+    let written = 0;
+    for (const [key, item] of entries) {
+      if (written >= max) {
+        out += `${written > 0 ? ',' : ''}"[cut]":"+${entries.length - max} keys"`;
+        break;
+      }
+      const encoded = this.#member(key, item, depth, state);
+      if (encoded === undefined) continue;
+      out += `${written > 0 ? ',' : ''}${this.#key(key)}:${encoded}`;
+      written++;
+    }
+    return `${out}}`;
+  }
+}
+
+/** What of an error is logged: name, message, code, kind, data, detail, cause; the stack only if asked. */
+function errorEntries(error: Error, redaction: ResolvedRedaction): [string, unknown][] {
+  const entries: [string, unknown][] = [
+    ['name', error.name],
+    ['message', error.message],
+  ];
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') entries.push(['code', code]);
+  if (isWardenError(error)) {
+    entries.push(['kind', error.kind]);
+    if (Object.keys(error.data).length > 0) entries.push(['data', error.data]);
+    if (Object.keys(error.detail).length > 0) entries.push(['detail', error.detail]);
+  }
+  if (error.cause !== undefined) entries.push(['cause', error.cause]);
+  if (redaction.includeStacks && typeof error.stack === 'string') entries.push(['stack', error.stack]);
+  return entries;
+}
+
+function nowIso(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,132 @@
+import { ConfigError } from '@mcp-warden/core';
+
+/** What replaces a secret value in the log. */
+export const REDACTED = '[REDACTED]';
+
+/** Options for what the audit log treats as secret and how much of a value it keeps. */
+export interface RedactionOptions {
+  /**
+   * Extra key names whose values are always replaced by `[REDACTED]` (compared case-insensitively,
+   * ignoring `-`, `_` and spaces), on top of the built-in list (passwords, tokens, API keys,
+   * `Authorization`, cookies, private keys, signatures, …). Default: none.
+   */
+  readonly keys?: readonly string[];
+  /**
+   * Object paths whose values are replaced, pino-style dot paths with `*` for one segment, counted
+   * from the event: `arguments.ssn`, `detail.*.card`. Default: none.
+   */
+  readonly paths?: readonly string[];
+  /** Exact secret values (e.g. from your config) scrubbed wherever they appear in a string. Default: none. */
+  readonly secrets?: readonly string[];
+  /** Longest string kept, in UTF-16 units; longer ones are cut and marked. Default: 1024. */
+  readonly maxStringLength?: number;
+  /** Deepest nesting kept below an event field. Default: 6. */
+  readonly maxDepth?: number;
+  /** Most keys kept per object. Default: 64. */
+  readonly maxKeys?: number;
+  /** Most items kept per array. Default: 64. */
+  readonly maxArrayLength?: number;
+  /** Rough cap on one line's length; past it every further string is cut short. Default: 16384. */
+  readonly maxLineLength?: number;
+  /** Keep error stacks (they can name host paths). Default: false. */
+  readonly includeStacks?: boolean;
+}
+
+/** {@link RedactionOptions} with every default applied. */
+export interface ResolvedRedaction {
+  readonly keyPattern: RegExp;
+  readonly extraKeys: ReadonlySet<string>;
+  readonly paths: readonly (readonly string[])[];
+  readonly secrets: readonly string[];
+  readonly maxStringLength: number;
+  readonly maxDepth: number;
+  readonly maxKeys: number;
+  readonly maxArrayLength: number;
+  readonly maxLineLength: number;
+  readonly includeStacks: boolean;
+}
+
+/**
+ * Key names (normalized: lower case, no `-`/`_`/space) that hold secrets. Substring match, so
+ * `x-api-key`, `clientSecret`, `refresh_token`, `Set-Cookie`, `dbPassword` are all caught.
+ */
+const SECRET_KEY =
+  /password|passwd|passphrase|secret|token|apikey|authorization|cookie|credential|privatekey|bearer|signature|jwt|accesskey|sessionkey|^auth$|^pwd$|^pass$|^sig$|^otp$|^pin$|^cvv$|^ssn$/;
+
+/** Secret-shaped substrings inside free text, each with the part that is kept. */
+const VALUE_PATTERNS: readonly (readonly [RegExp, string])[] = [
+  // `Authorization: Bearer x`, `Basic x`, `token x` in free text.
+  // (a credential has a digit or symbol, or is long: `Bearer authentication failed` stays readable).
+  [
+    /\b(bearer|basic|digest|dpop)(\s+)(?:(?=[A-Za-z0-9._~+/=:-]*[0-9._~+/=:-])[A-Za-z0-9._~+/=:-]{6,}|[A-Za-z]{20,})/gi,
+    `$1$2${REDACTED}`,
+  ],
+  // JSON Web Tokens (and JWS/JWE compact forms): `eyJ….`.
+  [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){0,3}/g, REDACTED],
+  // PEM private keys.
+  [/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g, REDACTED],
+  // Well-known API key formats (GitHub, GitLab, Slack, AWS, Google, OpenAI/Anthropic/Stripe `sk-`/`sk_`).
+  [
+    /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{16,}|xox[abposr]-[A-Za-z0-9-]{8,}|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|(?:sk|rk|pk)[-_](?:live[-_]|test[-_]|ant-|proj-)?[A-Za-z0-9_-]{16,})/g,
+    REDACTED,
+  ],
+  // Passwords in URLs: `scheme://user:pass@host`.
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]+@/gi, `$1${REDACTED}@`],
+  // Credentials in `name=value` text and query strings (`?key=`, `&code=` only in a query).
+  [
+    /([?&;,\s]|^)((?:access_|refresh_|id_)?token|api[-_]?key|apikey|secret|client_secret|password|passwd|pwd|signature)=[^&\s#;,]+/gi,
+    `$1$2=${REDACTED}`,
+  ],
+  [/([?&])(key|code|sig|auth)=[^&\s#]+/gi, `$1$2=${REDACTED}`],
+];
+
+/** A quick test that a string may hold one of {@link VALUE_PATTERNS}; most strings fail it at once. */
+const MAYBE_SECRET =
+  /bearer|basic|digest|dpop|token|eyJ|PRIVATE KEY|gh[pousr]_|github_pat_|glpat-|xox|AKIA|ASIA|AIza|[srp]k[-_]|:\/\/[^\s/]*@|=/i;
+
+const normalizeKey = (key: string): string => key.toLowerCase().replace(/[-_\s]/g, '');
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError('ERR_AUDIT_INVALID_OPTION', `audit option ${name} must be a positive integer`, {
+      detail: { option: name, value },
+    });
+  }
+  return value;
+}
+
+/** Applies the defaults of {@link RedactionOptions}; throws `ERR_AUDIT_INVALID_OPTION` on a bad limit. */
+export function resolveRedaction(options: RedactionOptions = {}): ResolvedRedaction {
+  return {
+    keyPattern: SECRET_KEY,
+    extraKeys: new Set((options.keys ?? []).map(normalizeKey)),
+    paths: (options.paths ?? []).map((path) => path.split('.')),
+    secrets: (options.secrets ?? []).filter((secret) => secret.length > 0),
+    maxStringLength: positiveInteger('maxStringLength', options.maxStringLength, 1024),
+    maxDepth: positiveInteger('maxDepth', options.maxDepth, 6),
+    maxKeys: positiveInteger('maxKeys', options.maxKeys, 64),
+    maxArrayLength: positiveInteger('maxArrayLength', options.maxArrayLength, 64),
+    maxLineLength: positiveInteger('maxLineLength', options.maxLineLength, 16_384),
+    includeStacks: options.includeStacks ?? false,
+  };
+}
+
+/** True when a value under this key name is secret. */
+export function isSecretKey(key: string, redaction: ResolvedRedaction): boolean {
+  const normalized = normalizeKey(key);
+  return redaction.keyPattern.test(normalized) || redaction.extraKeys.has(normalized);
+}
+
+/** Replaces secret-shaped parts of free text (tokens, JWTs, keys, URL passwords, configured secrets). */
+export function scrubText(text: string, redaction: ResolvedRedaction): string {
+  let result = text;
+  for (const secret of redaction.secrets) {
+    if (result.includes(secret)) result = result.split(secret).join(REDACTED);
+  }
+  if (!MAYBE_SECRET.test(result)) return result;
+  for (const [pattern, replacement] of VALUE_PATTERNS) {
+    result = result.replace(pattern, replacement);
+  }
+  return result;
+}

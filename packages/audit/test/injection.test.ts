@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createAuditSink, verifyAuditLog } from '../src/index.js';
+import { event, readLines, tempDir } from './helpers.js';
+
+describe('log injection', () => {
+  it('a forged newline in a value cannot create a second line', async () => {
+    const file = join(tempDir(), 'audit.log');
+    const sink = createAuditSink({ file, handleSignals: false });
+    const forged =
+      'x"}\n{"time":"2026-01-01T00:00:00.000Z","type":"authn_login_success","level":"info","outcome":"success","instance":"i","seq":1}\r\n\u2028\u2029\u0000';
+    sink.emit(
+      event({
+        type: 'fs_denied',
+        operation: 'read',
+        reason: forged,
+        target: `tool:${forged}`,
+        [forged]: forged,
+      }),
+    );
+    await sink.close();
+    const lines = readLines(file);
+    expect(lines).toHaveLength(3);
+    const record = JSON.parse(lines[1]!) as Record<string, unknown>;
+    expect(record.reason).toBe(forged);
+    expect(record.type).toBe('fs_denied');
+    expect((await verifyAuditLog(file)).ok).toBe(true);
+  });
+
+  it('any string in any field yields exactly one parseable line per event (property)', async () => {
+    const file = join(tempDir(), 'audit.log');
+    const sink = createAuditSink({ file, handleSignals: false });
+    let emitted = 0;
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 200 }),
+        fc.string({ unit: 'grapheme', maxLength: 50 }),
+        (value, key) => {
+          sink.emit(
+            event({
+              type: 'exec_denied',
+              command: value,
+              argCount: 1,
+              reason: value,
+              [key]: { [value]: value },
+            }),
+          );
+          emitted++;
+        },
+      ),
+      { numRuns: 300 },
+    );
+    await sink.close();
+    const lines = readLines(file);
+    expect(lines).toHaveLength(emitted + 2);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    expect((await verifyAuditLog(file)).ok).toBe(true);
+  });
+});

@@ -1,0 +1,266 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { chainHash, createAuditSink, GENESIS_HASH, rotatedFiles, verifyAuditLog } from '../src/index.js';
+import { event, HMAC_KEY, readLines, tempDir } from './helpers.js';
+
+const cli = fileURLToPath(new URL('../src/verify-cli.ts', import.meta.url));
+
+/** A closed log of `count` events plus the log's own startup and shutdown lines. */
+async function cleanLog(count: number, options: { hmacKey?: string; dir?: string } = {}): Promise<string> {
+  const file = join(options.dir ?? tempDir(), 'audit.log');
+  const sink = createAuditSink({
+    file,
+    handleSignals: false,
+    ...(options.hmacKey === undefined ? {} : { hmacKey: options.hmacKey }),
+  });
+  for (let index = 0; index < count; index++) {
+    sink.emit(event({ type: 'fs_access', operation: `read #${index}` }));
+  }
+  await sink.close();
+  return file;
+}
+
+function rewrite(file: string, change: (lines: string[]) => string[], trailingNewline = true): void {
+  const lines = change(readLines(file));
+  writeFileSync(file, lines.join('\n') + (trailingNewline ? '\n' : ''));
+}
+
+/**
+ * Recomputes every hash after a change, as an attacker without the HMAC key can; old HMACs are kept
+ * (or dropped with `dropHmac`), since new ones cannot be made.
+ */
+function reseal(lines: readonly string[], dropHmac = false): string[] {
+  let head = GENESIS_HASH;
+  return lines.map((line) => {
+    const sealed = /,"hash":"[0-9a-f]{64}"(?:,"hmac":"([0-9a-f]{64})")?\}$/.exec(line);
+    const body = `${line.slice(0, sealed?.index)}}`;
+    head = chainHash(head, body);
+    const hmac = sealed?.[1] === undefined || dropHmac ? '' : `,"hmac":"${sealed[1]}"`;
+    return `${body.slice(0, -1)},"hash":"${head}"${hmac}}`;
+  });
+}
+
+describe('verifyAuditLog', () => {
+  it('passes a clean log and reports each chain', async () => {
+    const file = await cleanLog(10);
+    const report = await verifyAuditLog(file);
+    expect(report.ok).toBe(true);
+    expect(report.lines).toBe(12);
+    expect(report.chains).toHaveLength(1);
+    expect(report.chains[0]).toMatchObject({ firstSeq: 0, lastSeq: 11, lines: 12, closed: true });
+  });
+
+  it('reports the exact line of an edited value', async () => {
+    const file = await cleanLog(10);
+    rewrite(file, (lines) => lines.map((line, i) => (i === 4 ? line.replace('read #3', 'read #9') : line)));
+    const report = await verifyAuditLog(file);
+    expect(report.failure).toMatchObject({ reason: 'edited', line: 5, seq: 4 });
+  });
+
+  it('reports the exact line after a deleted line', async () => {
+    const file = await cleanLog(10);
+    rewrite(file, (lines) => lines.filter((_, i) => i !== 6));
+    const report = await verifyAuditLog(file);
+    expect(report.failure).toMatchObject({ reason: 'missing', line: 7, seq: 7 });
+  });
+
+  it('reports the exact line of a reordered pair', async () => {
+    const file = await cleanLog(10);
+    rewrite(file, (lines) => {
+      const copy = [...lines];
+      [copy[3], copy[4]] = [copy[4]!, copy[3]!];
+      return copy;
+    });
+    const report = await verifyAuditLog(file);
+    expect(report.failure).toMatchObject({ reason: 'reordered', line: 4, seq: 4 });
+  });
+
+  it('reports a line moved far back as reordered', async () => {
+    const file = await cleanLog(10);
+    rewrite(file, (lines) => {
+      const copy = [...lines];
+      const [moved] = copy.splice(2, 1);
+      copy.push(moved!);
+      return copy;
+    });
+    const report = await verifyAuditLog(file);
+    expect(report.failure).toMatchObject({ reason: 'reordered', line: 3, seq: 3 });
+  });
+
+  it('reports a truncated last line', async () => {
+    const file = await cleanLog(5);
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.slice(0, text.length - 40));
+    const report = await verifyAuditLog(file);
+    expect(report.failure).toMatchObject({ reason: 'truncated', line: 7 });
+  });
+
+  it('reports a duplicated (replayed) line', async () => {
+    const file = await cleanLog(5);
+    rewrite(file, (lines) => [...lines.slice(0, 3), lines[2]!, ...lines.slice(3)]);
+    const report = await verifyAuditLog(file);
+    expect(report.failure).toMatchObject({ reason: 'reordered', line: 4, seq: 2 });
+  });
+
+  it('reports garbage inside the log as malformed', async () => {
+    const file = await cleanLog(5);
+    rewrite(file, (lines) => [...lines.slice(0, 2), 'hello', ...lines.slice(2)]);
+    expect((await verifyAuditLog(file)).failure).toMatchObject({ reason: 'malformed', line: 3 });
+  });
+
+  it('cannot see a recomputed chain without a key, but the HMAC catches it at the first forged line', async () => {
+    const file = await cleanLog(10, { hmacKey: HMAC_KEY });
+    expect((await verifyAuditLog(file, { hmacKey: HMAC_KEY })).ok).toBe(true);
+    // The attacker edits line 6 and recomputes every hash after it; they cannot compute the HMAC.
+    rewrite(file, (lines) =>
+      reseal(lines.map((line, i) => (i === 5 ? line.replace('read #4', 'nothing') : line))).map((line, i) =>
+        i < 5 ? lines[i]! : line,
+      ),
+    );
+    expect((await verifyAuditLog(file)).ok).toBe(true);
+    const report = await verifyAuditLog(file, { hmacKey: HMAC_KEY });
+    expect(report.failure).toMatchObject({ reason: 'forged', line: 6 });
+  });
+
+  it('catches a forged chain that strips the HMACs (no downgrade)', async () => {
+    const file = await cleanLog(4, { hmacKey: HMAC_KEY });
+    rewrite(file, (lines) => reseal(lines, true));
+    expect((await verifyAuditLog(file)).ok).toBe(true);
+    expect((await verifyAuditLog(file, { hmacKey: HMAC_KEY })).failure).toMatchObject({
+      reason: 'unauthenticated',
+      line: 1,
+    });
+  });
+
+  it('rejects lines whose HMAC was made with another key', async () => {
+    const file = await cleanLog(3, { hmacKey: `${HMAC_KEY}-other` });
+    const report = await verifyAuditLog(file, { hmacKey: HMAC_KEY });
+    expect(report.failure).toMatchObject({ reason: 'forged', line: 1 });
+  });
+
+  it('rejects a log rewritten without any HMAC when a key is expected', async () => {
+    const file = await cleanLog(3);
+    const report = await verifyAuditLog(file, { hmacKey: HMAC_KEY });
+    expect(report.failure).toMatchObject({ reason: 'unauthenticated', line: 1 });
+  });
+
+  it('detects any single-character change anywhere in the log (property)', async () => {
+    const file = await cleanLog(6, { hmacKey: HMAC_KEY });
+    const original = readFileSync(file, 'utf8');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: original.length - 2 }),
+        fc.integer({ min: 32, max: 126 }),
+        async (at, code) => {
+          fc.pre(original.charCodeAt(at) !== code && original[at] !== '\n');
+          writeFileSync(file, original.slice(0, at) + String.fromCharCode(code) + original.slice(at + 1));
+          const report = await verifyAuditLog(file, { hmacKey: HMAC_KEY });
+          expect(report.ok).toBe(false);
+          const lineOfChange = original.slice(0, at).split('\n').length;
+          expect(report.failure?.line).toBeLessThanOrEqual(lineOfChange + 1);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('checks interleaved chains of several instances in one file', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'shared.log');
+    const a = createAuditSink({ file, instanceId: 'a', handleSignals: false, syncTypes: 'all' });
+    const b = createAuditSink({ file, instanceId: 'b', handleSignals: false, syncTypes: 'all' });
+    for (let i = 0; i < 5; i++) {
+      a.emit(event({ type: 'fs_access', operation: `a${i}` }));
+      b.emit(event({ type: 'fs_access', operation: `b${i}` }));
+    }
+    await Promise.all([a.close(), b.close()]);
+    const report = await verifyAuditLog(file);
+    expect(report.ok).toBe(true);
+    expect(report.chains.map((chain) => [chain.instance, chain.lines])).toEqual([
+      ['a', 7],
+      ['b', 7],
+    ]);
+    rewrite(file, (lines) => lines.filter((line) => !line.includes('"operation":"b2"')));
+    expect((await verifyAuditLog(file)).failure).toMatchObject({ reason: 'missing', instance: 'b' });
+  });
+
+  it('flags a chain without its shutdown record when asked (tail cut off)', async () => {
+    const file = await cleanLog(5);
+    rewrite(file, (lines) => lines.slice(0, 4));
+    expect((await verifyAuditLog(file)).ok).toBe(true);
+    const report = await verifyAuditLog(file, { requireClosed: true });
+    expect(report.failure).toMatchObject({ reason: 'unterminated', line: 4 });
+  });
+});
+
+describe('rotation', () => {
+  it('keeps one verifiable chain across rotated files', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'audit.log');
+    const sink = createAuditSink({
+      file,
+      handleSignals: false,
+      hmacKey: HMAC_KEY,
+      rotation: { maxBytes: 2_000 },
+      bufferBytes: 0,
+    });
+    for (let i = 0; i < 60; i++) sink.emit(event({ type: 'fs_access', operation: `op ${i}` }));
+    await sink.close();
+    const files = rotatedFiles(file);
+    expect(files.length).toBeGreaterThan(5);
+    for (const rotated of files) expect(readFileSync(rotated).length).toBeLessThanOrEqual(2_000);
+    const report = await verifyAuditLog(files, { hmacKey: HMAC_KEY, requireClosed: true });
+    expect(report.ok).toBe(true);
+    expect(report.lines).toBe(62);
+    // Any one file alone starts mid-chain; a missing middle file is reported where the gap shows.
+    expect((await verifyAuditLog(files.slice(1))).failure?.reason).toBe('missing');
+    expect((await verifyAuditLog(files.slice(1), { allowPartial: true })).ok).toBe(true);
+    const withoutThird = files.filter((_, i) => i !== 2);
+    const gap = await verifyAuditLog(withoutThird);
+    expect(gap.failure).toMatchObject({ reason: 'missing', file: files[3], line: 1 });
+    // Files in the wrong order are caught too.
+    const swapped = [files[1]!, files[0]!, ...files.slice(2)];
+    expect((await verifyAuditLog(swapped)).ok).toBe(false);
+  });
+
+  it('continues numbering after an existing rotated set', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'audit.log');
+    writeFileSync(join(dir, 'audit.log.7'), '');
+    const sink = createAuditSink({ file, handleSignals: false, rotation: { maxBytes: 500 }, bufferBytes: 0 });
+    for (let i = 0; i < 5; i++) sink.emit(event({ type: 'fs_access', operation: `op ${i}` }));
+    await sink.close();
+    const files = rotatedFiles(file);
+    expect(files[0]).toBe(join(dir, 'audit.log.7'));
+    expect(files[1]).toBe(join(dir, 'audit.log.8'));
+    rmSync(join(dir, 'audit.log.7'));
+    expect((await verifyAuditLog(rotatedFiles(file))).ok).toBe(true);
+  });
+});
+
+describe('the verify CLI', () => {
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', timeout: 30_000 });
+
+  it('exits 0 on a clean log, 1 with the exact line on a tampered one, 2 on bad usage', async () => {
+    const dir = tempDir();
+    const file = await cleanLog(4, { hmacKey: HMAC_KEY, dir });
+    const keyFile = join(dir, 'key');
+    writeFileSync(keyFile, `${HMAC_KEY}\n`, { mode: 0o600 });
+    const ok = run('--hmac-key-file', keyFile, file);
+    expect(ok.stdout).toMatch(/^OK 6 lines in 1 file\(s\), 1 chain\(s\), HMAC verified/);
+    expect(ok.status).toBe(0);
+    rewrite(file, (lines) => lines.filter((_, i) => i !== 2));
+    const bad = run('--hmac-key-file', keyFile, '--rotated', file);
+    expect(bad.stdout).toContain(`TAMPERED ${file}:3: missing`);
+    expect(bad.status).toBe(1);
+    const json = run('--json', file);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, failure: { reason: 'missing', line: 3 } });
+    expect(run().status).toBe(2);
+    expect(run(join(dir, 'nope.log')).status).toBe(2);
+  }, 60_000);
+});
