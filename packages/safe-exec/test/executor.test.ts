@@ -338,6 +338,32 @@ describe('working directory, paths, stdin and concurrency', () => {
     expect((await executor.run('cat', [], { stdin: 'x' })).stdout).toBe('x');
   }, 30_000);
 
+  it('under a burst of parallel runs never exceeds maxConcurrent and frees every slot', async () => {
+    const counter = script(join(dir.path, 'counter'), 'sleep 0.2; echo done');
+    const executor = createExecutor({
+      cwd: root,
+      maxConcurrent: 3,
+      commands: { counter: { executable: counter } },
+    });
+    let peak = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, executor.running);
+    }, 1);
+    const outcomes = await Promise.allSettled(Array.from({ length: 12 }, () => executor.run('counter', [])));
+    clearInterval(sampler);
+    const fulfilled = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+    const refused = outcomes.filter(
+      (outcome) =>
+        outcome.status === 'rejected' &&
+        (outcome.reason as { code?: string }).code === 'ERR_TOO_MANY_PROCESSES',
+    );
+    expect(fulfilled.length + refused.length).toBe(12);
+    expect(fulfilled.length).toBeGreaterThanOrEqual(1);
+    expect(fulfilled.length).toBeLessThanOrEqual(3);
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(executor.running).toBe(0);
+  }, 30_000);
+
   it('a cwd that does not exist fails to spawn with a coded error, and frees its slot', async () => {
     const executor = createExecutor(
       { ...policy, cwd: root, maxConcurrent: 1 },

@@ -177,6 +177,8 @@ describe('git (read-only): argument injection is refused', () => {
     ['fetch', ['fetch', '--upload-pack=touch x']],
     ['config', ['config', 'core.pager', 'touch x']],
     ['revision with a newline', ['show', 'HEAD\n--output=x']],
+    ['a signature placeholder (runs gpg)', ['log', '--format=%H %G?']],
+    ['a signature placeholder in --pretty', ['show', '--pretty=format:%GS', 'HEAD']],
     // `git diff <path> <path>` turns into --no-index when a path is outside the work tree.
     ['diff of a file outside the work tree via ..', ['diff', '../../outside/secret.txt', 'a.txt']],
     ['diff of an absolute path', ['diff', '/etc/passwd', 'a.txt']],

@@ -13,7 +13,8 @@ const REVISION: ArgumentRule = {
 const COUNT: ArgumentRule = { type: 'number', max: 1_000_000 };
 const DATE: ArgumentRule = { type: 'pattern', pattern: '[A-Za-z0-9 :.,/+-]{1,64}' };
 const TEXT: ArgumentRule = { type: 'text', maxLength: 256 };
-const FORMAT: ArgumentRule = { type: 'text', maxLength: 512 };
+/** A pretty format; `%G…` placeholders are refused: they verify signatures by running gpg. */
+const FORMAT: ArgumentRule = { type: 'pattern', pattern: '(?![\\s\\S]*%G)[^\\n\\r]{0,512}' };
 const flag: OptionSpec = {};
 
 const diffOutput: Record<string, OptionSpec> = {
@@ -120,6 +121,12 @@ export function gitPolicy(options: ReadyMadePolicyOptions = {}): CommandPolicy {
       'protocol.allow=never',
       '-c',
       'log.showSignature=false',
+      '-c',
+      'gpg.program=false',
+      '-c',
+      'gpg.ssh.program=false',
+      '-c',
+      'gpg.x509.program=false',
     ],
     env: {
       GIT_CONFIG_NOSYSTEM: '1',
