@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { fchmod } from 'node:fs';
 import { link, rename, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { closeFd, entryPath, fsyncFd, O, openFd, writeAllFd } from './descriptor.js';
+import { closeFd, entryPath, fdatasyncFd, fsyncFd, O, openFd, writeAllFd } from './descriptor.js';
 import { safeFsError } from './error-codes.js';
 import { errnoOf, fromOsError } from './os-errors.js';
 import { boundedChunks, type WriteData } from './write-data.js';
@@ -58,7 +58,7 @@ export async function atomicWrite(dir: OpenedDir, name: string, options: AtomicW
     }
     // open() applied the umask; a replaced file keeps its own permission bits.
     if (options.mode !== undefined) await fchmodFd(fd, options.mode);
-    if (options.durable) await fsyncFd(fd);
+    if (options.durable) await fdatasyncFd(fd);
     const toClose = fd;
     fd = undefined;
     await closeFd(toClose);

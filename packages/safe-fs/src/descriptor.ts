@@ -3,6 +3,7 @@ import {
   closeSync,
   constants,
   existsSync,
+  fdatasync,
   fstat,
   fsync,
   ftruncate,
@@ -25,6 +26,8 @@ export const openFd: (path: string, flags: number, mode?: number) => Promise<num
 export const fstatFd: (fd: number) => Promise<Stats> = promisify(fstat) as (fd: number) => Promise<Stats>;
 export const closeFd: (fd: number) => Promise<void> = promisify(close);
 export const fsyncFd: (fd: number) => Promise<void> = promisify(fsync);
+/** Flushes data and the metadata needed to read it back (size), not timestamps: enough for a new file. */
+export const fdatasyncFd: (fd: number) => Promise<void> = promisify(fdatasync);
 export const ftruncateFd: (fd: number, length: number) => Promise<void> = promisify(ftruncate);
 
 /** Reads into `buffer` at `offset` from file `position`; resolves the byte count. */

@@ -580,28 +580,33 @@ export class SafeFs {
         try {
           fd = await openFd(entry, O.WRONLY | O.APPEND | O.NOFOLLOW | O.NONBLOCK | O.NOCTTY | create, 0o666);
         } catch (error) {
-          if (isSymlinkRefusal(error)) throw safeFsError('ERR_SYMLINK_NOT_ALLOWED', 'swapped_for_symlink');
-          throw error;
+          if (!isSymlinkRefusal(error)) throw error;
+          // Swapped for a link after the lstat: treat it as the link it now is.
+          target = await this.#followLink(dir, name, hops);
         }
-        const opened = await fstatFd(fd);
-        if (!opened.isFile()) throw notAFile(opened);
-        if (opened.nlink > 1 && this.#settings.hardLinks !== 'allow') {
-          throw safeFsError('ERR_HARD_LINK_DENIED', 'hard_link_write');
-        }
-        try {
-          await writeAllFd(fd, bytes);
-          if (this.#settings.durable) await fsyncFd(fd);
-        } catch (error) {
-          // Leave the file as it was: drop a partial append.
-          await ftruncateFd(fd, opened.size).catch(() => undefined);
-          throw error;
-        }
+        if (fd !== undefined) await this.#appendTo(fd, bytes);
       }
     } finally {
       if (fd !== undefined) await closeFd(fd).catch(() => undefined);
       closeQuietly(dir.fd);
     }
     if (target !== undefined) await this.#append(target, bytes, options, hops + 1);
+  }
+
+  async #appendTo(fd: number, bytes: Uint8Array): Promise<void> {
+    const opened = await fstatFd(fd);
+    if (!opened.isFile()) throw notAFile(opened);
+    if (opened.nlink > 1 && this.#settings.hardLinks !== 'allow') {
+      throw safeFsError('ERR_HARD_LINK_DENIED', 'hard_link_write');
+    }
+    try {
+      await writeAllFd(fd, bytes);
+      if (this.#settings.durable) await fsyncFd(fd);
+    } catch (error) {
+      // Leave the file as it was: drop a partial append.
+      await ftruncateFd(fd, opened.size).catch(() => undefined);
+      throw error;
+    }
   }
 
   async #stat(path: string, options: StatOptions, hops: number): Promise<FileInfo> {
