@@ -1,3 +1,4 @@
+import { coerce } from './coercion.js';
 import {
   checkNamedFile,
   isWiderThanOwner,
@@ -77,7 +78,10 @@ export class InputTree {
       return;
     }
     this.permissionCheck(field.key, source, path, read.mode);
-    this.set(field, content, `${source} (file ${path})`, layer);
+    this.rememberSecret(content);
+    const value = coerce(content, field);
+    if (value.ok) this.set(field, value.value, `${source} (file ${path})`, layer);
+    else this.problem(field.key, source, `secret file ${path}: ${value.reason}`, 'ERR_CONFIG_COERCE');
   }
 
   /** Checks a file a `readableFile`/`secretFile` field names. */

@@ -62,6 +62,7 @@ export type McpServerShape = {
   jwtSecret: z.ZodOptional<SecretString<z.ZodString>>;
   jwtAlgorithms: z.ZodOptional<z.ZodArray<Enum<JwtAlgorithm>>>;
   apiKeysFile: z.ZodOptional<z.ZodString>;
+  wardenApiKeyPepper: z.ZodOptional<SecretString<z.ZodString>>;
   auditLog: z.ZodDefault<z.ZodString>;
   auditHmacKeyFile: z.ZodOptional<z.ZodString>;
   redisUrl: z.ZodOptional<SecretString<z.ZodURL>>;
@@ -92,6 +93,8 @@ const shape: McpServerShape = {
   jwtSecret: secret(z.string().min(32, 'must be at least 32 characters (256 bits)').max(4096)).optional(),
   jwtAlgorithms: commaList(z.enum(JWT_ALGORITHMS)).min(1).optional(),
   apiKeysFile: secretFile(path()).optional(),
+  // MCP_WARDEN_API_KEY_PEPPER: the name the auth package's key-minting CLI reads.
+  wardenApiKeyPepper: secret(z.string().min(16, 'must be at least 16 characters').max(4096)).optional(),
   auditLog: path().default('./mcp_security.log'),
   auditHmacKeyFile: secretFile(path()).optional(),
   redisUrl: secret(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })).optional(),
@@ -218,7 +221,7 @@ export function mcpServerWarnings(config: McpServerConfig): readonly string[] {
   const unused = (
     [
       ['jwt', ['jwtIssuer', 'jwtAudience', 'jwtJwksUrl', 'jwtJwksFile', 'jwtSecret', 'jwtAlgorithms']],
-      ['apikey', ['apiKeysFile']],
+      ['apikey', ['apiKeysFile', 'wardenApiKeyPepper']],
     ] as const
   ).flatMap(([mode, keys]) =>
     config.authMode === mode ? [] : keys.filter((key) => config[key] !== undefined),

@@ -40,6 +40,14 @@ describe('secrets by value or by *_FILE', () => {
     });
   });
 
+  it('reads a list of secrets from one file, split like the variable would be', () => {
+    const keys = z.object({ apiKeys: z.array(secret(z.string().min(4))) });
+    const file = temp.file('keys', 'key-one, key-two\n');
+    const { config } = loadConfig(keys, { env: { MCP_API_KEYS_FILE: file } });
+    expect(config.apiKeys.map((key) => key.reveal())).toEqual(['key-one', 'key-two']);
+    expect(JSON.stringify(config)).toBe(`{"apiKeys":["${REDACTED}","${REDACTED}"]}`);
+  });
+
   it('reads a secret through a symlink, as Kubernetes mounts them', () => {
     const file = temp.file('real', VALUE);
     const link = join(temp.dir, 'link');
