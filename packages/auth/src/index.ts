@@ -29,6 +29,19 @@ export {
 } from './client-certificate.js';
 export { checkDnsRebinding, type DnsRebindingOptions, isLoopbackAddress } from './dns-rebinding.js';
 export {
+  createDpopVerifier,
+  type DpopOptions,
+  type DpopRequest,
+  type DpopVerifier,
+  type VerifiedDpopProof,
+} from './dpop.js';
+export {
+  type MemoryReplayCache,
+  type MemoryReplayCacheOptions,
+  memoryReplayCache,
+  type ReplayCache,
+} from './dpop-replay-cache.js';
+export {
   createJwtVerifier,
   type JwtVerifier,
   type JwtVerifierOptions,

@@ -13,6 +13,7 @@ import type { ApiKeyVerifier } from './api-keys.js';
 import { extractCredential, type HeaderValue } from './bearer-token.js';
 import type { ClientCertificateIdentity } from './client-certificate.js';
 import { checkDnsRebinding, type DnsRebindingOptions } from './dns-rebinding.js';
+import type { DpopVerifier } from './dpop.js';
 import {
   createJwtVerifier,
   type JwtVerifier,
@@ -109,6 +110,10 @@ export interface ResourceServerOptions {
   readonly certificatePrincipal?: (
     certificate: ClientCertificateIdentity,
   ) => { readonly subject: string; readonly scopes: readonly string[] } | undefined;
+  /** Accept DPoP-bound tokens (RFC 9449) with proofs checked by this verifier. Default: Bearer only. */
+  readonly dpop?: DpopVerifier;
+  /** Refuse plain Bearer tokens: every token must come with a DPoP proof. Default false. */
+  readonly dpopRequired?: boolean;
   /** Accept API keys (in `Authorization: Bearer` or `X-API-Key`) next to JWTs. Default: JWTs only. */
   readonly apiKeys?: ApiKeyVerifier;
   /** Where `authn_login_*`, `authz_fail` and `malicious_dns_rebinding` events go. */
@@ -160,6 +165,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       : {}),
   });
   const metadataUrl = metadataUrlFor(resource);
+  const resourceOrigin = new URL(resource).origin;
   const hierarchy = toHierarchy(options.scopeHierarchy);
   const requiredScopes = [...(options.requiredScopes ?? [])];
   const sink = options.events ?? noopSink();
@@ -193,18 +199,29 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     }
   };
 
+  const dpopChallenge = options.dpop !== undefined && options.dpopRequired === true;
+  if (options.dpopRequired === true && options.dpop === undefined) {
+    throw new ConfigError('ERR_AUTH_CONFIG_INVALID', 'dpopRequired needs a dpop verifier');
+  }
   const deny = (
     status: 400 | 401 | 403,
     error: WardenError,
     scopes: readonly string[],
     withError = true,
+    dpopScheme = dpopChallenge,
   ): HttpDenial => {
-    const bearerError = BEARER_ERROR_BY_STATUS[status];
+    const bearerError =
+      error.code === 'ERR_DPOP_PROOF_INVALID' || error.code === 'ERR_DPOP_REPLAY'
+        ? 'invalid_dpop_proof'
+        : BEARER_ERROR_BY_STATUS[status];
     const description = describeError(status === 400 ? 'ERR_INVALID_REQUEST' : error.code);
     const challenge = formatChallenge({
       ...(withError ? { error: bearerError, errorDescription: description } : {}),
       scopes,
       resourceMetadata: metadataUrl.href,
+      ...(dpopScheme && options.dpop !== undefined
+        ? { scheme: 'DPoP' as const, algs: options.dpop.algorithms }
+        : {}),
     });
     return {
       ok: false,
@@ -331,7 +348,9 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       let credential: ReturnType<typeof extractCredential>;
       const apiKeyHeader = options.apiKeys === undefined ? undefined : request.headers['x-api-key'];
       try {
-        credential = extractCredential(request.headers.authorization, request.url);
+        credential = extractCredential(request.headers.authorization, request.url, {
+          dpop: options.dpop !== undefined,
+        });
         if (apiKeyHeader !== undefined) {
           if (credential !== undefined || typeof apiKeyHeader !== 'string') {
             throw new ValidationError('ERR_INVALID_REQUEST', 'invalid request', {
@@ -395,19 +414,51 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
             },
           };
         } else {
+          let dpopJkt: string | undefined;
+          if (credential.scheme === 'dpop') {
+            const proof = request.headers.dpop;
+            if (typeof proof !== 'string')
+              throw tokenError('ERR_DPOP_PROOF_INVALID', { detail: { reason: 'DPoP header' } });
+            const path = request.url.split('?')[0] ?? '/';
+            const verifiedProof = await options.dpop!.verify(proof, {
+              method: request.method,
+              url: new URL(path.startsWith('/') ? path : `/${path}`, resourceOrigin),
+              accessToken: credential.token,
+            });
+            dpopJkt = verifiedProof.jkt;
+          } else if (options.dpopRequired === true) {
+            throw tokenError('ERR_TOKEN_BINDING_REQUIRED', { detail: { reason: 'DPoP required' } });
+          }
           const presentation: Presentation = {
             scheme: credential.scheme,
+            ...(dpopJkt === undefined ? {} : { dpopJkt }),
             ...(request.clientCertificate === undefined
               ? {}
               : { certificateThumbprint: request.clientCertificate.thumbprintSha256 }),
           };
           const verified = await verifier.verify(credential.token, presentation);
-          authInfo = toAuthInfo(credential.token, verified, method, remoteAddress);
+          authInfo = toAuthInfo(
+            credential.token,
+            verified,
+            credential.scheme === 'dpop' ? 'dpop' : method,
+            remoteAddress,
+          );
         }
       } catch (error) {
         const warden = isWardenError(error) ? error : mapVerificationError(error);
-        fail(warden, method);
-        return deny(401, warden, needed);
+        if (warden.code === 'ERR_DPOP_REPLAY') {
+          emit({
+            type: 'authn_token_reuse',
+            level: 'critical',
+            outcome: 'denied',
+            method: 'dpop',
+            reason: warden.code,
+            code: warden.code,
+            ...(remoteAddress === undefined ? {} : { remoteAddress }),
+          });
+        }
+        fail(warden, credential.scheme === 'dpop' ? 'dpop' : method);
+        return deny(401, warden, needed, true, dpopChallenge || credential.scheme === 'dpop');
       }
       return finishAuthenticated(authInfo, method);
     },

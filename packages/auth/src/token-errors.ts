@@ -25,6 +25,8 @@ export type TokenErrorCode =
   | 'ERR_TOKEN_BINDING_MISMATCH'
   | 'ERR_JWKS_UNAVAILABLE'
   | 'ERR_TOKEN_INVALID'
+  | 'ERR_DPOP_PROOF_INVALID'
+  | 'ERR_DPOP_REPLAY'
   | 'ERR_API_KEY_INVALID'
   | 'ERR_API_KEY_EXPIRED'
   | 'ERR_API_KEY_REVOKED';
@@ -50,6 +52,8 @@ export const TOKEN_ERROR_MESSAGES: Readonly<Record<TokenErrorCode, string>> = Ob
   ERR_TOKEN_BINDING_MISMATCH: 'access token binding mismatch',
   ERR_JWKS_UNAVAILABLE: 'signing keys unavailable',
   ERR_TOKEN_INVALID: 'access token invalid',
+  ERR_DPOP_PROOF_INVALID: 'DPoP proof invalid',
+  ERR_DPOP_REPLAY: 'DPoP proof replayed',
   ERR_API_KEY_INVALID: 'API key invalid',
   ERR_API_KEY_EXPIRED: 'API key expired',
   ERR_API_KEY_REVOKED: 'API key revoked',

@@ -1,7 +1,11 @@
 import type { TokenErrorCode } from './token-errors.js';
 
-/** RFC 6750 §3.1 error codes. */
-export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+/** RFC 6750 §3.1 error codes, plus RFC 9449's `invalid_dpop_proof`. */
+export type BearerErrorCode =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_dpop_proof';
 
 /** The parameters of one `WWW-Authenticate: Bearer` challenge. */
 export interface BearerChallenge {
@@ -58,6 +62,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freez
   ERR_INSUFFICIENT_SCOPE: 'Additional scope required',
   ERR_INVALID_REQUEST: 'Send credentials once, in the Authorization header',
   ERR_DPOP_PROOF_INVALID: 'The DPoP proof is invalid',
+  ERR_DPOP_REPLAY: 'The DPoP proof is invalid',
 });
 
 /** The description for a code: specific where it helps the client, else a generic one. */
