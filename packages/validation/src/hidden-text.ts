@@ -59,6 +59,12 @@ const SUSPECT =
   // biome-ignore lint/suspicious/noControlCharactersInRegex lint/suspicious/noMisleadingCharacterClass: finding control characters is the point; U+034F stands alone on purpose
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]|[\udb40\ud834]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+// One character class, so the common case (no suspect at all) is a single fast scan; any surrogate
+// sends the text on to the precise test above.
+const SUSPECT_BMP_OR_SURROGATE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex lint/suspicious/noMisleadingCharacterClass: finding control characters is the point; U+034F stands alone on purpose
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\ud800-\udfff]/;
+
 const ESC = 0x1b;
 const BEL = 0x07;
 const C1_CSI = 0x9b;
@@ -210,7 +216,7 @@ function escapeForDisplay(chunk: string): string {
  * and a count of what was removed, by kind. Linear in the length of the text.
  */
 export function sanitizeText(text: string, options: HiddenTextOptions = {}): SanitizedText {
-  if (!SUSPECT.test(text)) return { text, removed: {}, changed: false };
+  if (!mayNeedSanitizing(text)) return { text, removed: {}, changed: false };
   const escaping = options.mode === 'escape';
   const keepEmoji = options.keepEmojiSequences ?? true;
   const keepScript = options.keepScriptJoiners ?? true;
@@ -295,6 +301,14 @@ export function sanitizeText(text: string, options: HiddenTextOptions = {}): San
   flush(text.length);
   const changed = normalised || Object.keys(removed).length > 0;
   return { text: changed ? out.join('') : text, removed: removed as HiddenReport, changed };
+}
+
+/**
+ * A quick test: false means {@link sanitizeText} would return `text` unchanged (no control, hidden or
+ * lone-surrogate character, no `\r`). True means it may change it.
+ */
+export function mayNeedSanitizing(text: string): boolean {
+  return SUSPECT_BMP_OR_SURROGATE.test(text) && SUSPECT.test(text);
 }
 
 /** Counts what {@link sanitizeText} would remove, without building the cleaned text's report twice. */

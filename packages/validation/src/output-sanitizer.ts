@@ -1,5 +1,11 @@
 import type { CallResult } from '@mcp-warden/core';
-import { type HiddenReport, type HiddenTextOptions, mergeReports, sanitizeText } from './hidden-text.js';
+import {
+  type HiddenReport,
+  type HiddenTextOptions,
+  mayNeedSanitizing,
+  mergeReports,
+  sanitizeText,
+} from './hidden-text.js';
 import { requireInteger } from './option-checks.js';
 
 /** Options for {@link sanitizeResult}. */
@@ -27,6 +33,12 @@ export function truncationMarker(removedChars: number): string {
 }
 
 const BINARY_MARKER = '[mcp-warden: binary content removed, over the size limit]';
+
+/** Throws `ERR_INVALID_OPTION` when a cap is not a non-negative integer. */
+export function checkOutputOptions(options: OutputOptions): void {
+  requireInteger('maxTextChars', options.maxTextChars ?? 100_000, 0, Number.MAX_SAFE_INTEGER);
+  requireInteger('maxBinaryChars', options.maxBinaryChars ?? 10_000_000, 0, Number.MAX_SAFE_INTEGER);
+}
 
 class ResultWalker {
   readonly removed: Record<string, number> = {};
@@ -136,6 +148,30 @@ class ResultWalker {
     const { holder, key } = this.lastTruncated;
     holder[key] = `${holder[key] as string}${truncationMarker(this.truncatedChars)}`;
   }
+}
+
+/** The common case, answered without copying: a tool result of short, clean text blocks only. */
+function isCleanTextResult(result: CallResult, maxTextChars: number): boolean {
+  const content = (result as { content?: unknown }).content;
+  if (
+    !Array.isArray(content) ||
+    'structuredContent' in result ||
+    'contents' in result ||
+    'messages' in result
+  ) {
+    return false;
+  }
+  if (typeof (result as { description?: unknown }).description === 'string') return false;
+  let total = 0;
+  for (const block of content as unknown[]) {
+    if (typeof block !== 'object' || block === null) return false;
+    const { type, text, title, name, description } = block as Record<string, unknown>;
+    if (type !== 'text' || typeof text !== 'string') return false;
+    if (title !== undefined || name !== undefined || description !== undefined) return false;
+    total += text.length;
+    if (total > maxTextChars || mayNeedSanitizing(text)) return false;
+  }
+  return true;
 }
 
 /**

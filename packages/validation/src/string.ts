@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findHiddenText, type HiddenKind } from './hidden-text.js';
+import { findHiddenText, type HiddenKind, mayNeedSanitizing } from './hidden-text.js';
 import { warnInsecureOption } from './insecure-option-warning.js';
 import { requireInteger } from './option-checks.js';
 import { assertSafePattern } from './regex-safety.js';
@@ -44,6 +44,7 @@ export function characterProblem(
   value: string,
   options: { readonly multiline: boolean; readonly allowHidden: boolean },
 ): string | undefined {
+  if (!mayNeedSanitizing(value) && (options.multiline || !value.includes('\n'))) return undefined;
   if (LONE_SURROGATE.test(value)) return 'contains a lone surrogate (not valid Unicode)';
   if (options.multiline) {
     if (CONTROL.test(value.includes('\r') ? value.replace(/\r\n/g, '\n') : value)) {

@@ -75,6 +75,78 @@ function utf8Length(text: string, budget: number): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
+/**
+ * The fast path: true when `value` is certainly within the limits. No paths, no per-value objects,
+ * and sizes bounded by length (UTF-8 bytes are between 1× and 3× the UTF-16 length), so nothing is
+ * encoded. Anything doubtful goes to the exact walk, which also finds the path of the problem.
+ */
+function certainlyWithin(value: unknown, limits: Readonly<StructureLimits>): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  let nodes = 1;
+  let upper = 0;
+  while (values.length > 0) {
+    const current = values.pop()!;
+    const depth = depths.pop()! + 1;
+    let keys: readonly string[] | undefined;
+    let count: number;
+    if (Array.isArray(current)) {
+      count = current.length;
+      if (count > limits.maxArrayLength) return false;
+      upper += 2 + count;
+    } else {
+      const proto = Object.getPrototypeOf(current);
+      if (proto !== Object.prototype && proto !== null) return false;
+      keys = Object.keys(current);
+      count = keys.length;
+      if (count > limits.maxKeys) return false;
+      upper += 2;
+    }
+    nodes += count;
+    if (nodes > limits.maxNodes) return false;
+    for (let index = 0; index < count; index++) {
+      let child: unknown;
+      if (keys === undefined) child = (current as unknown[])[index];
+      else {
+        const key = keys[index]!;
+        if (
+          key.length > limits.maxKeyLength ||
+          ((key.length === 9 || key.length === 11) && FORBIDDEN_KEYS.has(key))
+        ) {
+          return false;
+        }
+        upper += 3 * key.length + 4;
+        child = (current as Record<string, unknown>)[key];
+      }
+      switch (typeof child) {
+        case 'string':
+          upper += 3 * child.length + 2;
+          break;
+        case 'number':
+          if (!Number.isFinite(child)) return false;
+          upper += 8;
+          break;
+        case 'boolean':
+          upper += 5;
+          break;
+        case 'object':
+          if (child === null) upper += 4;
+          else {
+            if (depth > limits.maxDepth) return false;
+            values.push(child);
+            depths.push(depth);
+          }
+          break;
+        default:
+          return false;
+      }
+    }
+    if (upper > limits.maxTotalBytes) return false;
+  }
+  return true;
+}
+
 /** Validates and completes partial limits; every value must be a positive safe integer. */
 export function resolveStructureLimits(limits: Partial<StructureLimits> = {}): Readonly<StructureLimits> {
   const resolved = { ...DEFAULT_STRUCTURE_LIMITS, ...limits };
@@ -98,6 +170,7 @@ export function findStructureProblem(
   value: unknown,
   limits: Readonly<StructureLimits> = DEFAULT_STRUCTURE_LIMITS,
 ): StructureProblem | undefined {
+  if (certainlyWithin(value, limits)) return undefined;
   // Only objects and arrays go on the stack; scalars are judged where they are found. Values are
   // counted when found, so the stack never holds more than maxNodes frames.
   const stack: Frame[] = [];

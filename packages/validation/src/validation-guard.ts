@@ -2,7 +2,7 @@ import { type Call, type CallResult, type Guard, ValidationError } from '@mcp-wa
 import { z } from 'zod';
 import { describeProblems, type FieldProblem, fieldProblems } from './argument-issues.js';
 import { warnInsecureOption } from './insecure-option-warning.js';
-import { type OutputOptions, sanitizeResult } from './output-sanitizer.js';
+import { checkOutputOptions, type OutputOptions, sanitizeResult } from './output-sanitizer.js';
 import './policy.js';
 import { findStructureProblem, resolveStructureLimits, type StructureLimits } from './structure.js';
 
@@ -45,6 +45,12 @@ function parse(schema: ParseableSchema, value: unknown): SafeParseResult | Promi
   }
 }
 
+function judge(call: Call, parsed: SafeParseResult): void {
+  if (parsed.success) return;
+  const issues = parsed.error?.issues ?? [];
+  refuse(call, fieldProblems(issues.length > 0 ? issues : [{ path: [], message: 'invalid' }]), issues.length);
+}
+
 function refuse(call: Call, fields: readonly FieldProblem[], total: number): never {
   call.context.emit({ type: 'input_validation_fail', code: 'ERR_INVALID_ARGUMENT', fields });
   throw new ValidationError('ERR_INVALID_ARGUMENT', describeProblems(fields, total), {
@@ -66,7 +72,7 @@ export function validationGuard(options: ValidationGuardOptions = {}): Guard {
   const limits = resolveStructureLimits(options.limits);
   const output = options.output ?? {};
   if (options.insecureRawOutput === true) warnInsecureOption('insecureRawOutput', 'validationGuard');
-  sanitizeResult({ content: [] }, output); // validates the output options now, not at the first call
+  checkOutputOptions(output); // at construction, not at the first call
 
   const post = (call: Call, result: CallResult): CallResult => {
     const policy = call.policy.validation;
@@ -85,27 +91,29 @@ export function validationGuard(options: ValidationGuardOptions = {}): Guard {
     return sanitized.result;
   };
 
-  return async (call, next) => {
-    if (call.kind !== 'resource') {
-      const args = call.arguments ?? {};
-      const override = call.policy.validation?.argumentLimits;
-      const problem = findStructureProblem(
-        args,
-        override === undefined ? limits : resolveStructureLimits({ ...limits, ...override }),
-      );
-      if (problem !== undefined) refuse(call, [{ path: problem.path, reason: problem.reason }], 1);
-      if (isParseable(call.inputSchema)) {
-        const parsed = await parse(call.inputSchema, args);
-        if (!parsed.success) {
-          const issues = parsed.error?.issues ?? [];
-          refuse(
-            call,
-            fieldProblems(issues.length > 0 ? issues : [{ path: [], message: 'invalid' }]),
-            issues.length,
-          );
-        }
-      }
+  const validate = (call: Call): Promise<unknown> | undefined => {
+    const args = call.arguments ?? {};
+    const override = call.policy.validation?.argumentLimits;
+    const problem = findStructureProblem(
+      args,
+      override === undefined ? limits : resolveStructureLimits({ ...limits, ...override }),
+    );
+    if (problem !== undefined) refuse(call, [{ path: problem.path, reason: problem.reason }], 1);
+    if (!isParseable(call.inputSchema)) return undefined;
+    const parsed = parse(call.inputSchema, args);
+    if (parsed instanceof Promise) return parsed.then((result) => judge(call, result));
+    judge(call, parsed);
+    return undefined;
+  };
+
+  // Not an async function: when the schema is synchronous (the common case) no extra promise is made.
+  return (call, next) => {
+    try {
+      const pending = call.kind === 'resource' ? undefined : validate(call);
+      const run = () => next().then((result) => post(call, result));
+      return pending === undefined ? run() : pending.then(run);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return post(call, await next());
   };
 }
