@@ -73,8 +73,11 @@ function isDangerous(flag: string, command: CommandPolicy): boolean {
     (known) =>
       known === name ||
       (name.startsWith('--') && name.length > 2 && known.startsWith(name)) ||
-      // A short bundle such as `-xc` may hide a dangerous `-c`.
-      (/^-[^-]/.test(name) && known.length === 2 && name.includes(known[1]!)),
+      // A GNU short bundle such as `-xc` may hide a dangerous `-c`.
+      ((command.optionStyle ?? 'gnu') === 'gnu' &&
+        /^-[^-]/.test(name) &&
+        known.length === 2 &&
+        name.includes(known[1]!)),
   );
 }
 

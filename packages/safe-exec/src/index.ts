@@ -25,6 +25,7 @@ export { gitPolicy } from './policies/git.js';
 export { grepPolicy } from './policies/grep.js';
 export { lsPolicy } from './policies/ls.js';
 export type { ReadyMadePolicyOptions } from './policies/ready-made-options.js';
+export { READY_MADE_POLICIES, type ReadyMadePolicyName } from './policies/ready-made-policies.js';
 export { rgPolicy } from './policies/rg.js';
 export type {
   ArgumentRule,

@@ -10,6 +10,7 @@ import {
   lsPolicy,
   parseExecPolicy,
   policyProblems,
+  READY_MADE_POLICIES,
   rgPolicy,
 } from '../src/index.js';
 
@@ -30,6 +31,14 @@ describe('parseExecPolicy', () => {
     };
     expect(policyProblems(policy)).toEqual([]);
     expect(policyProblems(JSON.parse(JSON.stringify(policy)))).toEqual([]);
+  });
+
+  it('READY_MADE_POLICIES maps each name to its policy function', () => {
+    expect(Object.keys(READY_MADE_POLICIES).sort()).toEqual(['cat', 'find', 'git', 'grep', 'ls', 'rg']);
+    expect(READY_MADE_POLICIES.git({ executable: '/usr/bin/git' }).executable).toBe('/usr/bin/git');
+    for (const make of Object.values(READY_MADE_POLICIES)) {
+      expect(policyProblems({ commands: { x: make() } })).toEqual([]);
+    }
   });
 
   it('lists every problem at once, with where and why, under one code', () => {
