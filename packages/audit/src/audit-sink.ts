@@ -18,7 +18,8 @@ import {
 import { HashChain, hmacKeyFrom } from './hash-chain.js';
 import { LineEncoder } from './line-encoder.js';
 import { type RedactionOptions, resolveRedaction } from './redaction.js';
-import type { RotationOptions } from './rotation.js';
+import { type RotationOptions, rotatedFiles } from './rotation.js';
+import { findChainTail } from './sealed-line.js';
 import { registerShutdown, type ShutdownParticipant, unregisterShutdown } from './shutdown-hooks.js';
 
 /** The component name the log's own `sys_startup` / `sys_shutdown` records carry. */
@@ -167,7 +168,13 @@ export function createAuditSink(options: AuditSinkOptions = {}): AuditSink {
   const target = options.destination ?? 'file';
   let destination: LineDestination;
   if (target === 'file') {
-    destination = new FileDestination(options.file ?? 'mcp_security.log', {
+    const file = options.file ?? 'mcp_security.log';
+    // A restarted instance with a fixed id continues its chain instead of starting a second one.
+    if (options.instanceId !== undefined && chainEnabled) {
+      const tail = findChainTail(rotatedFiles(file), instanceId);
+      if (tail !== undefined) chain.resume(tail.seq, tail.hash);
+    }
+    destination = new FileDestination(file, {
       rotation: options.rotation ?? {},
       fsync: options.fsync ?? false,
       onError: reportWriteError,

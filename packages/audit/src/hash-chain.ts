@@ -59,6 +59,12 @@ export class HashChain {
     return this.#head;
   }
 
+  /** Continues an existing chain whose last line had `lastSeq` and `lastHash` (a restarted instance). */
+  resume(lastSeq: number, lastHash: string): void {
+    this.#next = lastSeq + 1;
+    this.#head = lastHash;
+  }
+
   /** Takes the next sequence number; call exactly once per line, then {@link seal} that line. */
   take(): number {
     return this.#next++;

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { FsError } from '@mcp-warden/core';
 import { AUDIT_COMPONENT } from './audit-sink.js';
 import { chainHash, chainHmac, GENESIS_HASH, hmacKeyFrom } from './hash-chain.js';
+import { parseSealed } from './sealed-line.js';
 
 /** Why verification failed. */
 export type VerifyFailureReason =
@@ -69,8 +70,6 @@ export interface VerifyOptions {
   readonly requireClosed?: boolean;
 }
 
-const SEALED = /,"hash":"([0-9a-f]{64})"(?:,"hmac":"([0-9a-f]{64})")?\}$/;
-
 interface ParsedLine {
   readonly file: string;
   readonly line: number;
@@ -94,15 +93,9 @@ const safeEqualHex = (a: string, b: string): boolean =>
 
 /** Reads `instance` and `seq` of a line cheaply, for the look-ahead that tells reordering from loss. */
 function identify(text: string): { instance: string; seq: number } | undefined {
-  const match = SEALED.exec(text);
-  if (match === null) return undefined;
-  try {
-    const parsed = JSON.parse(`${text.slice(0, match.index)}}`) as { instance?: unknown; seq?: unknown };
-    if (typeof parsed.instance !== 'string' || !Number.isSafeInteger(parsed.seq)) return undefined;
-    return { instance: parsed.instance, seq: parsed.seq as number };
-  } catch {
-    return undefined;
-  }
+  const record = parseSealed(text)?.record;
+  if (typeof record?.instance !== 'string' || !Number.isSafeInteger(record.seq)) return undefined;
+  return { instance: record.instance, seq: record.seq as number };
 }
 
 /**
@@ -149,16 +142,8 @@ export async function verifyAuditLog(
   for (const [position, entry] of lines.entries()) {
     checked++;
     const at = { file: entry.file, line: entry.line };
-    const sealed = SEALED.exec(entry.text);
-    let parsed: { instance?: unknown; seq?: unknown; type?: unknown; component?: unknown } | undefined;
-    if (sealed !== null) {
-      try {
-        parsed = JSON.parse(`${entry.text.slice(0, sealed.index)}}`) as typeof parsed;
-      } catch {
-        parsed = undefined;
-      }
-    }
-    if (sealed === null || parsed === undefined || typeof parsed !== 'object' || parsed === null) {
+    const sealed = parseSealed(entry.text);
+    if (sealed === undefined) {
       const truncated = entry.last || (position === lines.length - 1 && entry.text.length > 0);
       return report({
         ...at,
@@ -171,6 +156,7 @@ export async function verifyAuditLog(
               : 'not a sealed log line (no valid JSON with "hash" at the end)',
       });
     }
+    const parsed = sealed.record;
     if (
       typeof parsed.instance !== 'string' ||
       !Number.isSafeInteger(parsed.seq) ||
@@ -180,9 +166,7 @@ export async function verifyAuditLog(
     }
     const instance = parsed.instance;
     const seq = parsed.seq as number;
-    const claimed = sealed[1] as string;
-    const hmac = sealed[2];
-    const body = `${entry.text.slice(0, sealed.index)}}`;
+    const { hash: claimed, hmac, body } = sealed;
     let chain = chains.get(instance);
     const where = { ...at, instance, seq };
 

@@ -242,6 +242,38 @@ describe('rotation', () => {
   });
 });
 
+describe('restarts', () => {
+  it('a restarted instance with a fixed id continues its chain, across rotated files too', async () => {
+    const file = join(tempDir(), 'audit.log');
+    for (let run = 0; run < 3; run++) {
+      const sink = createAuditSink({
+        file,
+        instanceId: 'api-1',
+        hmacKey: HMAC_KEY,
+        handleSignals: false,
+        rotation: { maxBytes: 1_500 },
+      });
+      for (let i = 0; i < 4; i++) sink.emit(event({ type: 'fs_access', operation: `run ${run} op ${i}` }));
+      await sink.close();
+    }
+    const report = await verifyAuditLog(rotatedFiles(file), { hmacKey: HMAC_KEY, requireClosed: true });
+    expect(report.ok).toBe(true);
+    expect(report.chains).toEqual([expect.objectContaining({ instance: 'api-1', firstSeq: 0, lastSeq: 17 })]);
+  });
+
+  it('default instance ids start a new chain per process run', async () => {
+    const file = join(tempDir(), 'audit.log');
+    for (let run = 0; run < 2; run++) {
+      const sink = createAuditSink({ file, handleSignals: false });
+      sink.emit(event({ type: 'fs_access', operation: 'read' }));
+      await sink.close();
+    }
+    const report = await verifyAuditLog(file, { requireClosed: true });
+    expect(report.ok).toBe(true);
+    expect(report.chains).toHaveLength(2);
+  });
+});
+
 describe('the verify CLI', () => {
   const run = (...args: string[]) =>
     spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', timeout: 30_000 });
