@@ -362,14 +362,17 @@ export class SafeFs {
   async #place(path: string): Promise<Location> {
     const location = this.#locate(path);
     if (!location.rest.includes('..')) return location;
-    const landed = await walkPath(location.root.real, location.rest, this.#strictWalk());
+    // The final name is kept as sent (not followed): `remove('a/../link')` removes the link.
+    const { dir, name } = split(location.rest);
+    const landed = await walkPath(location.root.real, dir, this.#strictWalk());
     const root = rootContaining(landed.path, this.#roots);
     if (root === undefined) throw safeFsError('ERR_SYMLINK_ESCAPE', 'resolved_outside_roots');
     const rest =
       landed.path === root.real
         ? []
         : landed.path.slice(root.real === '/' ? 1 : root.real.length + 1).split('/');
-    if (path.endsWith('/') && rest.length > 0) rest.push('.');
+    if (name !== undefined) rest.push(name);
+    else if (path.endsWith('/') && rest.length > 0) rest.push('.');
     return { root, rest };
   }
 

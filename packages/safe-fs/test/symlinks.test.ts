@@ -186,6 +186,13 @@ describe('symbolic links', () => {
     symlinkSync(box.outside, join(box.root, 'out-dir'));
     symlinkSync(join(box.outside, 'secret.txt'), join(box.root, 'out-file'));
     const fs = await safeFsFor(box);
+    mkdirSync(join(box.root, 'sub'));
+    symlinkSync('../inside.txt', join(box.root, 'sub', 'in-link'));
+    writeFileSync(join(box.root, 'inside.txt'), 'kept');
+    await fs.remove('sub/../sub/in-link'); // `..` in the path: the final name is still not followed
+    expect(readFileSync(join(box.root, 'inside.txt'), 'utf8')).toBe('kept');
+    expect(existsSync(join(box.root, 'sub', 'in-link'))).toBe(false);
+    expect((await fs.stat('sub/../out-file', { followSymlinks: false })).type).toBe('symlink');
     await fs.remove('out-file');
     await fs.remove('out-dir', { recursive: true });
     expect(existsSync(join(box.root, 'out-dir'))).toBe(false);
