@@ -27,6 +27,8 @@ export {
   clientCertificateIdentity,
   identityFromCertificate,
 } from './client-certificate.js';
+export { type DevToken, type DevTokenOptions, mintDevToken } from './dev-token.js';
+export { runDevTokenCli } from './dev-token-cli.js';
 export { checkDnsRebinding, type DnsRebindingOptions, isLoopbackAddress } from './dns-rebinding.js';
 export {
   createDpopVerifier,
