@@ -19,8 +19,10 @@ export {
   loadConfig,
 } from './load-config.js';
 export {
+  effectiveJwtAlgorithms,
   isLoopbackHost,
   JWT_ALGORITHMS,
+  type JwtAlgorithm,
   loadMcpServerConfig,
   MCP_SERVER_RELOADABLE_KEYS,
   type McpServerConfig,

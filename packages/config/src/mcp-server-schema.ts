@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DeepReadonly } from './deep-freeze.js';
 import { commaList, pathList, readableFile, secretFile } from './field-markers.js';
 import { type LoadConfigOptions, type LoadedConfig, loadConfig } from './load-config.js';
-import { type Secret, secret } from './secret.js';
+import { Secret, secret } from './secret.js';
 
 /** JWT algorithms the ready schema accepts; `none` is not one of them. */
 export const JWT_ALGORITHMS: readonly [
@@ -36,7 +36,8 @@ export const JWT_ALGORITHMS: readonly [
   'EdDSA',
 ];
 
-type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+/** One of {@link JWT_ALGORITHMS}. */
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 type Enum<T extends string> = z.ZodEnum<{ [K in T]: K }>;
 type SecretString<S extends z.ZodType<string>> = z.ZodPipe<S, z.ZodTransform<Secret<string>, string>>;
 
@@ -169,6 +170,20 @@ export function mcpServerRuleIssues(settings: Settings): readonly Issue[] {
     if (has('jwtSecret') && symmetric.length !== algorithms.length) {
       issues.push({ path: 'jwtAlgorithms', message: 'with jwtSecret only HS256/HS384/HS512 may be allowed' });
     }
+    const secretValue =
+      settings.jwtSecret instanceof Secret ? settings.jwtSecret.reveal() : settings.jwtSecret;
+    if (typeof secretValue === 'string') {
+      const bytes = Buffer.byteLength(secretValue);
+      for (const alg of symmetric) {
+        const needed = Number(String(alg).slice(2)) / 8;
+        if (bytes < needed) {
+          issues.push({
+            path: 'jwtSecret',
+            message: `${String(alg)} needs a secret of at least ${needed} bytes`,
+          });
+        }
+      }
+    }
     if (!has('jwtSecret') && symmetric.length > 0) {
       issues.push({
         path: 'jwtAlgorithms',
@@ -205,6 +220,15 @@ export const mcpServerSchema: z.ZodObject<McpServerShape, z.core.$strip> = z.obj
 
 /** The loaded type of {@link mcpServerSchema}. */
 export type McpServerConfig = DeepReadonly<z.output<typeof mcpServerSchema>>;
+
+/**
+ * The JWT algorithms to allow: `jwtAlgorithms` when set, else `HS256` with `jwtSecret` and
+ * `RS256`, `ES256` with a key set. The auth package requires an explicit, non-empty list per key source.
+ */
+export function effectiveJwtAlgorithms(config: McpServerConfig): readonly JwtAlgorithm[] {
+  if (config.jwtAlgorithms !== undefined) return config.jwtAlgorithms;
+  return config.jwtSecret !== undefined ? ['HS256'] : ['RS256', 'ES256'];
+}
 
 /** Keys of {@link mcpServerSchema} that may change on reload without a restart. */
 export const MCP_SERVER_RELOADABLE_KEYS: readonly string[] = ['rateLimit', 'maxConnections', 'jwtSecret'];

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  effectiveJwtAlgorithms,
   isLoopbackHost,
   loadConfig,
   loadMcpServerConfig,
@@ -9,7 +10,7 @@ import {
 } from '../src/index.js';
 import { problemsFrom, tempDir } from './helpers.js';
 
-const SECRET = 'x'.repeat(40);
+const SECRET = 'x'.repeat(64);
 
 describe('the ready MCP server schema', () => {
   let temp: ReturnType<typeof tempDir>;
@@ -228,6 +229,29 @@ describe('the ready MCP server schema', () => {
     expect(problemsFrom(() => loadMcpServerConfig({ env: { MCP_JWT_ALGORITHMS: 'none' } }))[0]?.key).toBe(
       'jwtAlgorithms.0',
     );
+  });
+
+  it('requires a secret as long as the HMAC hash, and picks default algorithms by key source', () => {
+    const jwt = { MCP_AUTH_MODE: 'jwt', MCP_JWT_ISSUER: 'i', MCP_JWT_AUDIENCE: 'a' };
+    const problems = problemsFrom(() =>
+      loadMcpServerConfig({
+        env: { ...jwt, MCP_JWT_SECRET: 'k'.repeat(40), MCP_JWT_ALGORITHMS: 'HS256,HS384,HS512' },
+      }),
+    );
+    expect(problems.map((problem) => [problem.key, problem.reason])).toEqual([
+      ['jwtSecret', 'HS384 needs a secret of at least 48 bytes'],
+      ['jwtSecret', 'HS512 needs a secret of at least 64 bytes'],
+    ]);
+    expect(JSON.stringify(problems)).not.toContain('k'.repeat(40));
+    const hmac = loadMcpServerConfig({
+      env: { ...jwt, MCP_JWT_SECRET: 'k'.repeat(64), MCP_JWT_ALGORITHMS: 'HS512' },
+    });
+    expect(effectiveJwtAlgorithms(hmac.config)).toEqual(['HS512']);
+    expect(
+      effectiveJwtAlgorithms(loadMcpServerConfig({ env: { ...jwt, MCP_JWT_SECRET: 'k'.repeat(32) } }).config),
+    ).toEqual(['HS256']);
+    const remote = loadMcpServerConfig({ env: { ...jwt, MCP_JWT_JWKS_URL: 'https://issuer/jwks' } });
+    expect(effectiveJwtAlgorithms(remote.config)).toEqual(['RS256', 'ES256']);
   });
 
   it('refuses a short JWT secret, relative fs roots and a non-redis Redis URL, without echoing secrets', () => {
