@@ -81,7 +81,7 @@ export function applyEnv(
       }
       continue;
     }
-    const suggestion = closestName(name, [...byName.keys(), ...byFileName.keys()]);
+    const suggestion = closestName(name, [...byName.keys(), ...byFileName.keys(), ...options.ignore]);
     tree.problem(
       name,
       source,

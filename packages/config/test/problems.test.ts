@@ -98,6 +98,23 @@ describe('every problem at once, each with its source', () => {
     );
   });
 
+  it('suggests the config-file variable for a typo of it', () => {
+    const small = z.object({ host: z.string().default('h') });
+    const problems = problemsFrom(() => loadConfig(small, { env: { MCP_CONFIG_FIEL: '/etc/mcp.json' } }));
+    expect(problems[0]?.reason).toBe('unknown variable; did you mean MCP_CONFIG_FILE?');
+  });
+
+  it('keeps loading when the event sink throws', () => {
+    const small = z.object({ host: z.string().default('h') });
+    const broken = {
+      emit(): void {
+        throw new Error('sink down');
+      },
+    };
+    expect(loadConfig(small, { env: {}, events: broken }).config.host).toBe('h');
+    expect(problemsFrom(() => loadConfig(small, { env: { MCP_HOTS: 'x' }, events: broken }))).toHaveLength(1);
+  });
+
   it('leaves variables named in ignoreEnv to their owner', () => {
     const small = z.object({ host: z.string().default('h') });
     expect(
