@@ -79,7 +79,8 @@ export function runChild(spec: ChildRunSpec): Promise<ExecResult> {
     const pid = child.pid;
 
     const terminate = (): void => {
-      if (terminating || pid === undefined) return;
+      // Once the run is settled the pid may be reused: never signal it again.
+      if (terminating || settled || pid === undefined) return;
       terminating = true;
       signalProcessGroup(pid, 'SIGTERM');
       killTimer = setTimeout(() => signalProcessGroup(pid, 'SIGKILL'), spec.killGraceMs);

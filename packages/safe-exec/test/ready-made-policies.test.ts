@@ -148,6 +148,21 @@ describe('git (read-only): legitimate uses', () => {
       (await executor.run('git', ['show', '--name-only', '--format=%H', 'HEAD~1'], { cwd })).exitCode,
     ).toBe(0);
     expect((await executor.run('git', ['log', '-2', '--sta'], { cwd })).stdout).toContain('a.txt');
+    expect(
+      (await executor.run('git', ['--no-pager', 'log', '-1', '--date=format:%Y', '--format=%ad'], { cwd }))
+        .stdout,
+    ).toMatch(/^\d{4}\n$/);
+    expect(
+      (await executor.run('git', ['log', '--since=2 weeks ago', '--author=Test', '--oneline'], { cwd }))
+        .stdout,
+    ).toContain('first commit');
+    expect((await executor.run('git', ['diff', 'HEAD~1..HEAD', '--name-only'], { cwd })).stdout).toBe(
+      'a.txt\nb.txt\n',
+    );
+    expect((await executor.run('git', ['status', '-sb'], { cwd })).stdout).toContain('## main');
+    expect(
+      (await executor.run('git', ['diff', '--no-ext-diff', '--color=never', '-U0'], { cwd })).exitCode,
+    ).toBe(0);
     expect(pwned()).toEqual([]);
   }, 60_000);
 });
@@ -269,6 +284,12 @@ describe('ls', () => {
     expect((await executor.run('ls', ['-la', '--color=never', 'docs'])).stdout).toContain('notes.txt');
     expect((await executor.run('ls', ['-1R', 'docs'])).exitCode).toBe(0);
     expect((await executor.run('ls', ['--sort=size', '-r', '-h', '-s'])).exitCode).toBe(0);
+    expect((await executor.run('ls', ['-lart', '--time-style=long-iso', 'docs'])).stdout).toContain(
+      'other.md',
+    );
+    expect((await executor.run('ls', ['-lc', '--block-size=K', '--hide=*.md', 'docs'])).stdout).not.toContain(
+      'other.md',
+    );
   });
 
   it('refuses symlink dereferencing and paths outside the roots', async () => {

@@ -3,6 +3,7 @@ import { frozen, type ReadyMadePolicyOptions } from './ready-made-options.js';
 
 const COUNT: ArgumentRule = { type: 'number', max: 100_000 };
 const GLOB: ArgumentRule = { type: 'text', maxLength: 256 };
+const flag = {};
 const PATTERN: ArgumentRule = { type: 'text', maxLength: 1024, allowLeadingDash: true };
 
 /**
@@ -58,6 +59,9 @@ export function grepPolicy(options: ReadyMadePolicyOptions = {}): CommandPolicy 
       },
       '--byte-offset': { aliases: ['-b'] },
       '--initial-tab': { aliases: ['-T'] },
+      '--line-buffered': flag,
+      '--binary': { aliases: ['-U'] },
+      '--label': { value: 'required', rule: { type: 'text', maxLength: 256 } },
     },
     numericOption: { max: 100_000 },
     firstPositional: PATTERN,

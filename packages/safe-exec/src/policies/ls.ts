@@ -39,6 +39,37 @@ export function lsPolicy(options: ReadyMadePolicyOptions = {}): CommandPolicy {
       '--escape': { aliases: ['-b'] },
       '--group-directories-first': {},
       '--full-time': {},
+      '-c': {},
+      '-u': {},
+      '--kibibytes': { aliases: ['-k'] },
+      '--ignore-backups': { aliases: ['-B'] },
+      '--hide-control-chars': { aliases: ['-q'] },
+      '--context': { aliases: ['-Z'] },
+      '--author': {},
+      '--time': {
+        value: 'required',
+        rule: {
+          type: 'enum',
+          values: ['atime', 'access', 'use', 'ctime', 'status', 'birth', 'creation', 'mtime', 'modification'],
+        },
+      },
+      '--format': {
+        value: 'required',
+        rule: {
+          type: 'enum',
+          values: ['across', 'commas', 'horizontal', 'long', 'single-column', 'verbose', 'vertical'],
+        },
+      },
+      '--indicator-style': {
+        value: 'required',
+        rule: { type: 'enum', values: ['none', 'slash', 'file-type', 'classify'] },
+      },
+      '--block-size': {
+        value: 'required',
+        rule: { type: 'pattern', pattern: "'?[0-9]{0,12}[KMGTPEZYRQ]?(i?B)?" },
+      },
+      '--hide': { value: 'required', rule: { type: 'text', maxLength: 256 } },
+      '--ignore': { aliases: ['-I'], value: 'required', rule: { type: 'text', maxLength: 256 } },
       '--color': { value: 'optional', rule: { type: 'enum', values: ['always', 'auto', 'never'] } },
       '--sort': {
         value: 'required',
