@@ -17,7 +17,7 @@ function scratch(): { dir: string; cleanup: () => void } {
 async function readSetup() {
   const { dir, cleanup } = scratch();
   writeFileSync(join(dir, 'file.bin'), randomBytes(SIZE));
-  const fs = await createSafeFs({ roots: [dir] });
+  const fs = createSafeFs({ roots: [dir] });
   const plainPath = join(dir, 'file.bin');
   return {
     candidate: () => fs.readFile('file.bin'),
@@ -31,7 +31,7 @@ async function nestedReadSetup() {
   const { dir, cleanup } = scratch();
   mkdirSync(join(dir, 'a', 'b', 'c'), { recursive: true });
   writeFileSync(join(dir, 'a', 'b', 'c', 'file.bin'), randomBytes(SIZE));
-  const fs = await createSafeFs({ roots: [dir] });
+  const fs = createSafeFs({ roots: [dir] });
   const plainPath = join(dir, 'a', 'b', 'c', 'file.bin');
   return {
     candidate: () => fs.readFile('a/b/c/file.bin'),
@@ -44,7 +44,7 @@ async function nestedReadSetup() {
 async function writeSetup() {
   const { dir, cleanup } = scratch();
   const data = randomBytes(SIZE);
-  const fs = await createSafeFs({ roots: [dir], durable: false });
+  const fs = createSafeFs({ roots: [dir], durable: false });
   const plainPath = join(dir, 'plain.bin');
   return {
     candidate: () => fs.writeFile('safe.bin', data),
@@ -57,7 +57,7 @@ async function writeSetup() {
 async function durableWriteSetup() {
   const { dir, cleanup } = scratch();
   const data = randomBytes(SIZE);
-  const fs = await createSafeFs({ roots: [dir] });
+  const fs = createSafeFs({ roots: [dir] });
   const plainPath = join(dir, 'plain.bin');
   return {
     candidate: () => fs.writeFile('safe.bin', data),

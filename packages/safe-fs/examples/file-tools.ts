@@ -5,7 +5,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { z } from 'zod';
 
 // The only directory the model may touch; relative paths resolve against it, never the cwd.
-export const files = await createSafeFs({
+export const files = createSafeFs({
   roots: [process.env.FILES_ROOT ?? './workspace'],
   maxReadBytes: 1024 * 1024,
 });

@@ -1,4 +1,4 @@
-import { realpath, stat } from 'node:fs/promises';
+import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '@mcp-warden/core';
 import { safeFsError } from './error-codes.js';
@@ -25,39 +25,40 @@ export interface Location {
 
 const partsOf = (absolute: string): string[] => absolute.split('/').filter((part) => part.length > 0);
 
-/** Resolves the configured roots once; a root that is missing or not a directory is a config error. */
-export async function resolveRoots(roots: readonly (string | RootOptions)[]): Promise<Root[]> {
+/**
+ * Resolves the configured roots once, at start-up (synchronously, like reading configuration); a
+ * root that is missing or not a directory is a config error.
+ */
+export function resolveRoots(roots: readonly (string | RootOptions)[]): Root[] {
   if (roots.length === 0) throw new ConfigError('ERR_INVALID_OPTIONS', 'safe-fs needs at least one root');
-  return Promise.all(
-    roots.map(async (entry) => {
-      const options: RootOptions = typeof entry === 'string' ? { path: entry } : entry;
-      if (typeof options.path !== 'string' || options.path.length === 0 || options.path.includes('\0')) {
-        throw new ConfigError('ERR_INVALID_OPTIONS', 'a root path must be a non-empty string');
-      }
-      const given = resolve(options.path);
-      let real: string;
-      try {
-        real = await realpath(given);
-        if (!(await stat(real)).isDirectory()) throw new Error('not a directory');
-      } catch (cause) {
-        throw new ConfigError(
-          'ERR_ROOT_UNAVAILABLE',
-          'a configured root does not exist or is not a directory',
-          {
-            cause,
-            detail: { root: given },
-          },
-        );
-      }
-      return {
-        given,
-        real,
-        readOnly: options.readOnly === true,
-        givenParts: partsOf(given),
-        realParts: partsOf(real),
-      };
-    }),
-  );
+  return roots.map((entry) => {
+    const options: RootOptions = typeof entry === 'string' ? { path: entry } : entry;
+    if (typeof options.path !== 'string' || options.path.length === 0 || options.path.includes('\0')) {
+      throw new ConfigError('ERR_INVALID_OPTIONS', 'a root path must be a non-empty string');
+    }
+    const given = resolve(options.path);
+    let real: string;
+    try {
+      real = realpathSync(given);
+      if (!statSync(real).isDirectory()) throw new Error('not a directory');
+    } catch (cause) {
+      throw new ConfigError(
+        'ERR_ROOT_UNAVAILABLE',
+        'a configured root does not exist or is not a directory',
+        {
+          cause,
+          detail: { root: given },
+        },
+      );
+    }
+    return {
+      given,
+      real,
+      readOnly: options.readOnly === true,
+      givenParts: partsOf(given),
+      realParts: partsOf(real),
+    };
+  });
 }
 
 function startsWithParts(parts: readonly string[], prefix: readonly string[]): boolean {

@@ -177,17 +177,17 @@ export class SafeFs {
   }
 
   /** Resolves the roots (they must exist) and validates the options. */
-  static async create(options: SafeFsOptions): Promise<SafeFs> {
+  static create(options: SafeFsOptions): SafeFs {
     if (process.platform === 'win32') {
       throw new ConfigError('ERR_UNSUPPORTED_PLATFORM', 'safe-fs does not support Windows');
     }
     if (options === null || typeof options !== 'object' || !Array.isArray(options.roots)) {
       throw new ConfigError('ERR_INVALID_OPTIONS', 'safe-fs options need a roots array');
     }
-    const roots = await resolveRoots(options.roots);
+    const roots = resolveRoots(options.roots);
     let defaultRoot = roots[0]!;
     if (options.defaultRoot !== undefined) {
-      const wanted = (await resolveRoots([options.defaultRoot]))[0]!;
+      const wanted = resolveRoots([options.defaultRoot])[0]!;
       const match = roots.find((root) => root.real === wanted.real);
       if (match === undefined)
         throw new ConfigError('ERR_INVALID_OPTIONS', 'defaultRoot must be one of roots');
@@ -775,7 +775,10 @@ export class SafeFs {
   }
 }
 
-/** Creates a {@link SafeFs}: resolves the roots and validates the options. */
-export function createSafeFs(options: SafeFsOptions): Promise<SafeFs> {
+/**
+ * Creates a {@link SafeFs}: resolves the roots (synchronously, once) and validates the options.
+ * Throws a `ConfigError` for a missing root or an invalid option.
+ */
+export function createSafeFs(options: SafeFsOptions): SafeFs {
   return SafeFs.create(options);
 }

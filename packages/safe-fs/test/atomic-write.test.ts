@@ -6,7 +6,7 @@ import { codeOf, safeFsFor, sandbox } from './helpers.js';
 describe('atomic writes', () => {
   it('creates, replaces, and honours ifExists / ifMissing', async () => {
     const box = sandbox();
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     await fs.writeFile('f.txt', 'one');
     await fs.writeFile('f.txt', new TextEncoder().encode('two'));
     expect(readFileSync(join(box.root, 'f.txt'), 'utf8')).toBe('two');
@@ -23,7 +23,7 @@ describe('atomic writes', () => {
   it('a failing stream leaves the old file whole and no temp file behind', async () => {
     const box = sandbox();
     writeFileSync(join(box.root, 'keep.txt'), 'original content');
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     async function* failing(): AsyncGenerator<string> {
       yield 'partial ';
       yield 'data ';
@@ -45,7 +45,7 @@ describe('atomic writes', () => {
   it('an abort mid-stream leaves the old file whole and no temp file behind', async () => {
     const box = sandbox();
     writeFileSync(join(box.root, 'keep.txt'), 'original');
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     const controller = new AbortController();
     async function* slow(): AsyncGenerator<string> {
       yield 'a';
@@ -63,7 +63,7 @@ describe('atomic writes', () => {
     const a = 'A'.repeat(64 * 1024);
     const b = 'B'.repeat(64 * 1024);
     writeFileSync(join(box.root, 'f.txt'), a);
-    const fs = await safeFsFor(box, { durable: false });
+    const fs = safeFsFor(box, { durable: false });
     const seen = new Set<string>();
     for (let round = 0; round < 30; round++) {
       const reads = Array.from({ length: 4 }, () => fs.readText('f.txt').then((text) => seen.add(text)));
@@ -77,14 +77,14 @@ describe('atomic writes', () => {
     const box = sandbox();
     writeFileSync(join(box.root, 'script.sh'), '#!/bin/sh\n');
     chmodSync(join(box.root, 'script.sh'), 0o750);
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     await fs.writeFile('script.sh', '#!/bin/sh\necho hi\n');
     expect(statSync(join(box.root, 'script.sh')).mode & 0o7777).toBe(0o750);
   });
 
   it('appends, creates on append, and refuses append when ifMissing is fail', async () => {
     const box = sandbox();
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     await fs.appendFile('log.txt', 'a');
     await fs.appendFile('log.txt', ['b', new TextEncoder().encode('c')]);
     expect(readFileSync(join(box.root, 'log.txt'), 'utf8')).toBe('abc');

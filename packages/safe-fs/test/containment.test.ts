@@ -8,7 +8,7 @@ import { codeOf, SECRET, safeFsFor, sandbox } from './helpers.js';
 describe('containment by path components', () => {
   it('refuses a sibling directory that shares the root as a string prefix (CVE-2025-53110)', async () => {
     const box = sandbox();
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     expect(await codeOf(fs.readText(join(box.evil, 'secret.txt')))).toBe('ERR_PATH_OUTSIDE_ROOTS');
     expect(await codeOf(fs.writeFile(join(box.evil, 'new.txt'), 'x'))).toBe('ERR_PATH_OUTSIDE_ROOTS');
     expect(await codeOf(fs.list(box.evil))).toBe('ERR_PATH_OUTSIDE_ROOTS');
@@ -19,7 +19,7 @@ describe('containment by path components', () => {
   it('refuses .. in every position that climbs above the root', async () => {
     const box = sandbox();
     mkdirSync(join(box.root, 'a', 'b'), { recursive: true });
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     const attempts = [
       '..',
       '../',
@@ -45,7 +45,7 @@ describe('containment by path components', () => {
     const box = sandbox();
     mkdirSync(join(box.root, 'a', 'b'), { recursive: true });
     writeFileSync(join(box.root, 'top.txt'), 'top');
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     expect(await fs.readText('a/../top.txt')).toBe('top');
     expect(await fs.readText('a/b/../../top.txt')).toBe('top');
     expect(await fs.readText(`${box.root}/a/../top.txt`)).toBe('top');
@@ -58,7 +58,7 @@ describe('containment by path components', () => {
 
   it('refuses absolute paths outside every root, including / and the root parent', async () => {
     const box = sandbox();
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     for (const attempt of [
       '/etc/passwd',
       '/',
@@ -79,7 +79,7 @@ describe('containment by path components', () => {
     const cwd = process.cwd();
     process.chdir(box.outside);
     try {
-      const fs = await createSafeFs({ roots: [box.root, second], defaultRoot: second });
+      const fs = createSafeFs({ roots: [box.root, second], defaultRoot: second });
       expect(await fs.readText('f.txt')).toBe('second');
       expect(await codeOf(fs.readText('secret.txt'))).toBe('ERR_NOT_FOUND');
       expect(await fs.readText(join(box.root, 'f.txt'))).toBe('first');
@@ -90,7 +90,7 @@ describe('containment by path components', () => {
 
   it('treats names literally: ..foo, foo.., %2e%2e, ~, spaced and backslashes are plain names', async () => {
     const box = sandbox();
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     const names = [
       '..foo',
       'foo..',
@@ -116,7 +116,7 @@ describe('containment by path components', () => {
 
   it('keeps Unicode names as sent (no NFC/NFKC folding)', async () => {
     const box = sandbox();
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     const nfc = 'caf\u00e9.txt';
     const nfd = 'cafe\u0301.txt';
     const others = ['日本語.txt', 'emoji-😀.txt', 'ﬁle.txt', 'Ω-ohm.txt'];
@@ -133,7 +133,7 @@ describe('containment by path components', () => {
 
   it('rejects malformed input before touching the disk', async () => {
     const box = sandbox();
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     const bad: unknown[] = [
       '',
       'a\0b',
@@ -170,7 +170,7 @@ describe('containment by path components', () => {
     const box = sandbox();
     const events = memorySink();
     symlinkSync(box.outside, join(box.root, 'link'));
-    const fs = await safeFsFor(box, { events });
+    const fs = safeFsFor(box, { events });
     const attempts = [
       () => fs.readText('../outside/secret.txt'),
       () => fs.readText(join(box.outside, 'secret.txt')),

@@ -36,7 +36,7 @@ export function sandbox(): Sandbox {
 }
 
 /** A SafeFs over the sandbox's root. */
-export function safeFsFor(box: Sandbox, options: Partial<SafeFsOptions> = {}): Promise<SafeFs> {
+export function safeFsFor(box: Sandbox, options: Partial<SafeFsOptions> = {}): SafeFs {
   return createSafeFs({ roots: [box.root], ...options });
 }
 

@@ -12,7 +12,7 @@ describe('operations', () => {
     for (const name of ['c.txt', 'a.txt', 'b.txt']) writeFileSync(join(box.root, name), name);
     writeFileSync(join(box.root, 'd', 'e', 'f', 'deep.txt'), 'deep');
     symlinkSync('a.txt', join(box.root, 'link'));
-    const fs = await safeFsFor(box, { maxListEntries: 50, maxListDepth: 3 });
+    const fs = safeFsFor(box, { maxListEntries: 50, maxListDepth: 3 });
     const flat = await fs.list('.');
     expect(flat.entries.map((entry) => `${entry.path}:${entry.type}`)).toEqual([
       'a.txt:file',
@@ -36,7 +36,7 @@ describe('operations', () => {
   it('stat describes files, directories and the root', async () => {
     const box = sandbox();
     writeFileSync(join(box.root, 'f.txt'), '12345');
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     const info = await fs.stat('f.txt');
     expect(info).toMatchObject({ type: 'file', size: 5, nlink: 1 });
     expect((await fs.stat('.')).type).toBe('directory');
@@ -47,7 +47,7 @@ describe('operations', () => {
 
   it('mkdir creates one level, or all levels with recursive; refuses what exists', async () => {
     const box = sandbox();
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     await fs.mkdir('one');
     expect(await codeOf(fs.mkdir('one'))).toBe('ERR_ALREADY_EXISTS');
     expect(await codeOf(fs.mkdir('two/three'))).toBe('ERR_NOT_FOUND');
@@ -63,7 +63,7 @@ describe('operations', () => {
     writeFileSync(join(box.root, 'tree', 'sub', 'f.txt'), 'f');
     symlinkSync(box.outside, join(box.root, 'tree', 'sub', 'out'));
     writeFileSync(join(box.root, 'file.txt'), 'x');
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     await fs.remove('file.txt');
     expect(existsSync(join(box.root, 'file.txt'))).toBe(false);
     expect(await codeOf(fs.remove('tree'))).toBe('ERR_DIRECTORY_NOT_EMPTY');
@@ -81,7 +81,7 @@ describe('operations', () => {
     mkdirSync(second);
     writeFileSync(join(box.root, 'a.txt'), 'a');
     writeFileSync(join(box.root, 'b.txt'), 'b');
-    const fs = await createSafeFs({ roots: [box.root, second] });
+    const fs = createSafeFs({ roots: [box.root, second] });
     expect(await codeOf(fs.move('a.txt', 'b.txt'))).toBe('ERR_ALREADY_EXISTS');
     expect(readFileSync(join(box.root, 'a.txt'), 'utf8')).toBe('a');
     await fs.move('a.txt', 'b.txt', { ifExists: 'replace' });
@@ -104,7 +104,7 @@ describe('operations', () => {
     const box = sandbox();
     writeFileSync(join(box.root, 'f.txt'), 'f');
     mkdirSync(join(box.root, 'd'));
-    const fs = await createSafeFs({ roots: [{ path: box.root, readOnly: true }] });
+    const fs = createSafeFs({ roots: [{ path: box.root, readOnly: true }] });
     expect(await fs.readText('f.txt')).toBe('f');
     expect(await codeOf(fs.writeFile('f.txt', 'x'))).toBe('ERR_READ_ONLY_ROOT');
     expect(await codeOf(fs.writeFile('new.txt', 'x'))).toBe('ERR_READ_ONLY_ROOT');
@@ -121,7 +121,7 @@ describe('operations', () => {
   it('a read-only root nested in a writable one wins for paths inside it', async () => {
     const box = sandbox();
     mkdirSync(join(box.root, 'ro'));
-    const fs = await createSafeFs({ roots: [box.root, { path: join(box.root, 'ro'), readOnly: true }] });
+    const fs = createSafeFs({ roots: [box.root, { path: join(box.root, 'ro'), readOnly: true }] });
     await fs.writeFile('rw.txt', 'ok');
     expect(await codeOf(fs.writeFile('ro/x.txt', 'x'))).toBe('ERR_READ_ONLY_ROOT');
     expect(await codeOf(fs.remove('ro', { recursive: true }))).toBe('ERR_ROOT_OPERATION');
@@ -132,7 +132,7 @@ describe('operations', () => {
     const box = sandbox();
     mkdirSync(join(box.root, 'real'));
     symlinkSync('real', join(box.root, 'alias'));
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     expect(await fs.resolve('alias')).toBe(join(box.root, 'real'));
     expect(await fs.resolve('alias/new/deeper.txt')).toBe(join(box.root, 'real', 'new', 'deeper.txt'));
     expect(await fs.resolve('.')).toBe(box.root);
@@ -143,7 +143,7 @@ describe('operations', () => {
   it('emits fs_access for successes and fs_denied for policy refusals, through the sink or the context', async () => {
     const box = sandbox();
     const events = memorySink();
-    const fs = await safeFsFor(box, { events, maxWriteBytes: 4 });
+    const fs = safeFsFor(box, { events, maxWriteBytes: 4 });
     await fs.writeFile('f.txt', 'ok');
     await fs.readText('f.txt');
     await fs.writeFile('big.txt', 'too big').catch(() => undefined);
@@ -180,25 +180,33 @@ describe('operations', () => {
   it('validates options: roots must exist, limits must be positive, defaultRoot must be a root', async () => {
     const box = sandbox();
     const events = memorySink();
-    await expect(createSafeFs({ roots: [] })).rejects.toBeInstanceOf(ConfigError);
-    await expect(createSafeFs({ roots: [join(box.base, 'nope')] })).rejects.toMatchObject({
-      code: 'ERR_ROOT_UNAVAILABLE',
-    });
-    await expect(createSafeFs({ roots: [join(box.outside, 'secret.txt')] })).rejects.toMatchObject({
-      code: 'ERR_ROOT_UNAVAILABLE',
-    });
-    await expect(createSafeFs({ roots: [box.root], maxReadBytes: 0 })).rejects.toMatchObject({
-      code: 'ERR_INVALID_OPTIONS',
-    });
-    await expect(
-      createSafeFs({ roots: [box.root], maxWriteBytes: Number.POSITIVE_INFINITY }),
-    ).rejects.toMatchObject({
-      code: 'ERR_INVALID_OPTIONS',
-    });
-    await expect(createSafeFs({ roots: [box.root], defaultRoot: box.outside })).rejects.toMatchObject({
-      code: 'ERR_INVALID_OPTIONS',
-    });
-    const fs = await createSafeFs({ roots: [box.root], hardLinks: 'allow', events });
+    const configCode = (build: () => unknown): string => {
+      try {
+        build();
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as ConfigError).code;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(configCode(() => createSafeFs({ roots: [] }))).toBe('ERR_INVALID_OPTIONS');
+    expect(configCode(() => createSafeFs({ roots: [join(box.base, 'nope')] }))).toBe('ERR_ROOT_UNAVAILABLE');
+    expect(configCode(() => createSafeFs({ roots: [join(box.outside, 'secret.txt')] }))).toBe(
+      'ERR_ROOT_UNAVAILABLE',
+    );
+    expect(configCode(() => createSafeFs({ roots: [box.root], maxReadBytes: 0 }))).toBe(
+      'ERR_INVALID_OPTIONS',
+    );
+    expect(
+      configCode(() => createSafeFs({ roots: [box.root], maxWriteBytes: Number.POSITIVE_INFINITY })),
+    ).toBe('ERR_INVALID_OPTIONS');
+    expect(configCode(() => createSafeFs({ roots: [box.root], defaultRoot: box.outside }))).toBe(
+      'ERR_INVALID_OPTIONS',
+    );
+    expect(configCode(() => createSafeFs({ roots: [box.root], symlinks: 'always' as 'never' }))).toBe(
+      'ERR_INVALID_OPTIONS',
+    );
+    const fs = createSafeFs({ roots: [box.root], hardLinks: 'allow', events });
     expect(fs.roots).toEqual([{ path: box.root, readOnly: false }]);
     expect(events.events).toMatchObject([{ type: 'sys_startup', component: 'safe-fs', level: 'warn' }]);
   });

@@ -15,7 +15,7 @@ describe('without /proc/self/fd (the macOS code path)', () => {
     symlinkSync(box.outside, join(box.root, 'parent-out'));
     symlinkSync(join(box.outside, 'secret.txt'), join(box.root, 'file-out'));
     symlinkSync(join(box.outside, 'planted.txt'), join(box.root, 'dangling-out'));
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     expect(await codeOf(fs.readText('../outside/secret.txt'))).toBe('ERR_PATH_OUTSIDE_ROOTS');
     expect(await codeOf(fs.readText(join(box.evil, 'secret.txt')))).toBe('ERR_PATH_OUTSIDE_ROOTS');
     expect(await codeOf(fs.readText('parent-out/secret.txt'))).toBe('ERR_SYMLINK_ESCAPE');
@@ -29,7 +29,7 @@ describe('without /proc/self/fd (the macOS code path)', () => {
   it('still reads, writes atomically, lists, moves and removes inside the root', async () => {
     const box = sandbox();
     mkdirSync(join(box.root, 'd'));
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     await fs.writeFile('d/f.txt', 'one');
     await fs.writeFile('d/f.txt', 'two');
     await fs.appendFile('d/f.txt', '+');

@@ -39,7 +39,7 @@ describe('property: any path SafeFs accepts lands inside a root', () => {
     symlinkSync(box.outside, join(box.root, 'a', 'out-link'));
     symlinkSync(join(box.outside, 'made-by-test'), join(box.root, 'dangling-out'));
     writeFileSync(join(box.outside, MARKER), 'marker');
-    const fs = await safeFsFor(box, { durable: false });
+    const fs = safeFsFor(box, { durable: false });
     const root = realpathSync(box.root);
     await fc.assert(
       fc.asyncProperty(

@@ -55,7 +55,7 @@ describe('race: a directory swapped for a symlink to outside while SafeFs reads 
     writeFileSync(join(target, 'file.txt'), SECRET);
     mkdirSync(join(box.root, 'd'));
     writeFileSync(join(box.root, 'd', 'file.txt'), 'inside');
-    const fs = await safeFsFor(box, { durable: false });
+    const fs = safeFsFor(box, { durable: false });
     const swapper = await startSwapper(box.root, target);
     const outcomes: Record<string, number> = {};
     const count = (key: string): void => {
@@ -113,7 +113,7 @@ describe('race: a directory swapped for a symlink to outside while SafeFs reads 
     const box = sandbox();
     const secret = join(box.outside, 'secret.txt');
     writeFileSync(join(box.root, 'f.txt'), 'inside');
-    const fs = await safeFsFor(box, { durable: false });
+    const fs = safeFsFor(box, { durable: false });
     const swapper = await startSwapper(box.root, secret, FILE_SWAPPER);
     const outcomes: Record<string, number> = {};
     const count = (key: string): void => {

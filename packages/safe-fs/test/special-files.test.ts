@@ -16,7 +16,7 @@ describe('file types, hard links and sizes', () => {
   it('refuses a FIFO without hanging, for read, write and append', async () => {
     const box = sandbox();
     execFileSync('mkfifo', [join(box.root, 'pipe')]);
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     expect(await codeOf(fs.readFile('pipe'))).toBe('ERR_NOT_A_FILE');
     expect(await codeOf(fs.readText('pipe'))).toBe('ERR_NOT_A_FILE');
     expect(await codeOf(fs.writeFile('pipe', 'x'))).toBe('ERR_NOT_A_FILE');
@@ -30,7 +30,7 @@ describe('file types, hard links and sizes', () => {
     symlinkSync('/dev/null', join(box.root, 'null-link'));
     // Tests run as root here, so a real character device node can be made inside the root.
     execFileSync('mknod', [join(box.root, 'zero-node'), 'c', '1', '5']);
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     expect(await codeOf(fs.readFile('zero-link'))).toBe('ERR_SYMLINK_ESCAPE');
     expect(await codeOf(fs.writeFile('null-link', 'x'))).toBe('ERR_SYMLINK_ESCAPE');
     expect(await codeOf(fs.readFile('zero-node'))).toBe('ERR_NOT_A_FILE');
@@ -47,7 +47,7 @@ describe('file types, hard links and sizes', () => {
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(join(box.root, 'sock'), resolve));
     try {
-      const fs = await safeFsFor(box);
+      const fs = safeFsFor(box);
       expect(await codeOf(fs.readFile('sock'))).toBe('ERR_NOT_A_FILE');
       expect(await codeOf(fs.readFile('dir'))).toBe('ERR_NOT_A_FILE');
       expect(await codeOf(fs.readFile('dir/'))).toBe('ERR_NOT_A_FILE');
@@ -62,15 +62,15 @@ describe('file types, hard links and sizes', () => {
   it('hard links: reads allowed, writes refused by default; refuse-all refuses reads; the outside file is untouched', async () => {
     const box = sandbox();
     linkSync(join(box.outside, 'secret.txt'), join(box.root, 'hard'));
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     expect(await fs.readText('hard')).toBe(SECRET);
     expect(await codeOf(fs.writeFile('hard', 'pwned'))).toBe('ERR_HARD_LINK_DENIED');
     expect(await codeOf(fs.appendFile('hard', 'pwned'))).toBe('ERR_HARD_LINK_DENIED');
-    const strict = await safeFsFor(box, { hardLinks: 'refuse-all' });
+    const strict = safeFsFor(box, { hardLinks: 'refuse-all' });
     expect(await codeOf(strict.readText('hard'))).toBe('ERR_HARD_LINK_DENIED');
     expect(readFileSync(join(box.outside, 'secret.txt'), 'utf8')).toBe(SECRET);
     // allow: an atomic write replaces the name; the other link keeps the old content.
-    const loose = await safeFsFor(box, { hardLinks: 'allow' });
+    const loose = safeFsFor(box, { hardLinks: 'allow' });
     await loose.writeFile('hard', 'replaced');
     expect(readFileSync(join(box.root, 'hard'), 'utf8')).toBe('replaced');
     expect(readFileSync(join(box.outside, 'secret.txt'), 'utf8')).toBe(SECRET);
@@ -81,7 +81,7 @@ describe('file types, hard links and sizes', () => {
     const huge = join(box.root, 'huge.bin');
     writeFileSync(huge, '');
     truncateSync(huge, 8 * 1024 ** 3); // 8 GiB, sparse: no disk used
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     expect(await codeOf(fs.readFile('huge.bin'))).toBe('ERR_FILE_TOO_LARGE');
     const range = await fs.readFile('huge.bin', { offset: 4 * 1024 ** 3, length: 16 });
     expect([...range]).toEqual(new Array(16).fill(0));
@@ -95,7 +95,7 @@ describe('file types, hard links and sizes', () => {
     const box = sandbox();
     writeFileSync(join(box.root, 'exact.bin'), Buffer.alloc(1000, 1));
     writeFileSync(join(box.root, 'over.bin'), Buffer.alloc(1001, 1));
-    const fs = await safeFsFor(box, { maxReadBytes: 1000 });
+    const fs = safeFsFor(box, { maxReadBytes: 1000 });
     expect((await fs.readFile('exact.bin')).length).toBe(1000);
     expect(await codeOf(fs.readFile('over.bin'))).toBe('ERR_FILE_TOO_LARGE');
     expect((await fs.readFile('over.bin', { offset: 1 })).length).toBe(1000);
@@ -108,7 +108,7 @@ describe('file types, hard links and sizes', () => {
 
   it('enforces the write limit while streaming: nothing is created and no temp file remains', async () => {
     const box = sandbox();
-    const fs = await safeFsFor(box, { maxWriteBytes: 1024 });
+    const fs = safeFsFor(box, { maxWriteBytes: 1024 });
     let produced = 0;
     async function* endless(): AsyncGenerator<Uint8Array> {
       for (;;) {
@@ -131,7 +131,7 @@ describe('file types, hard links and sizes', () => {
     writeFileSync(join(box.root, 'bad.txt'), Buffer.from([0x61, 0xff, 0x62]));
     writeFileSync(join(box.root, 'utf16.txt'), Buffer.from('hé', 'utf16le'));
     writeFileSync(join(box.root, 'good.txt'), 'grüße ✓');
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     expect(await codeOf(fs.readText('bad.txt'))).toBe('ERR_INVALID_ENCODING');
     expect(await fs.readText('good.txt')).toBe('grüße ✓');
     expect(await fs.readText('utf16.txt', { encoding: 'utf-16le' })).toBe('hé');

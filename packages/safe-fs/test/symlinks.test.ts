@@ -9,7 +9,7 @@ describe('symbolic links', () => {
     const box = sandbox();
     symlinkSync(join(box.outside, 'secret.txt'), join(box.root, 'to-secret'));
     symlinkSync('../outside/secret.txt', join(box.root, 'relative-to-secret'));
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     for (const name of ['to-secret', 'relative-to-secret']) {
       expect(await codeOf(fs.readText(name))).toBe('ERR_SYMLINK_ESCAPE');
       expect(await codeOf(fs.writeFile(name, 'pwned'))).toBe('ERR_SYMLINK_ESCAPE');
@@ -28,7 +28,7 @@ describe('symbolic links', () => {
     writeFileSync(join(box.outside, 'deep', 'f.txt'), SECRET);
     mkdirSync(join(box.root, 'a'));
     symlinkSync(box.outside, join(box.root, 'a', 'out'));
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     expect(await codeOf(fs.readText('a/out/secret.txt'))).toBe('ERR_SYMLINK_ESCAPE');
     expect(await codeOf(fs.readText('a/out/deep/f.txt'))).toBe('ERR_SYMLINK_ESCAPE');
     expect(await codeOf(fs.list('a/out'))).toBe('ERR_SYMLINK_ESCAPE');
@@ -49,7 +49,7 @@ describe('symbolic links', () => {
   it('never creates a file through a symlinked parent directory (CVE-2025-53109)', async () => {
     const box = sandbox();
     symlinkSync(box.outside, join(box.root, 'parent'));
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     expect(await codeOf(fs.writeFile('parent/created.txt', 'x'))).toBe('ERR_SYMLINK_ESCAPE');
     expect(await codeOf(fs.appendFile('parent/created.txt', 'x'))).toBe('ERR_SYMLINK_ESCAPE');
     expect(await codeOf(fs.writeFile(join(box.root, 'parent', 'created.txt'), 'x'))).toBe(
@@ -63,7 +63,7 @@ describe('symbolic links', () => {
     symlinkSync(join(box.outside, 'planted.txt'), join(box.root, 'dangling'));
     symlinkSync('../outside/planted2.txt', join(box.root, 'dangling-relative'));
     symlinkSync(join(box.outside, 'no-such-dir', 'x.txt'), join(box.root, 'dangling-deep'));
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     for (const name of ['dangling', 'dangling-relative', 'dangling-deep']) {
       expect(await codeOf(fs.writeFile(name, 'x')), name).toBe('ERR_SYMLINK_ESCAPE');
       expect(await codeOf(fs.appendFile(name, 'x')), name).toBe('ERR_SYMLINK_ESCAPE');
@@ -87,7 +87,7 @@ describe('symbolic links', () => {
     symlinkSync('file-link', join(box.root, 'chain-1'));
     symlinkSync(join(box.root, 'chain-1'), join(box.root, 'chain-2'));
     symlinkSync('real-dir/new.txt', join(box.root, 'dangling-inside'));
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     expect(await fs.readText('dir-link/f.txt')).toBe('inside');
     expect(await fs.readText('file-link')).toBe('inside');
     expect(await fs.readText('chain-2')).toBe('inside');
@@ -117,7 +117,7 @@ describe('symbolic links', () => {
     symlinkSync(join(second, 'shared.txt'), join(box.root, 'to-second'));
     symlinkSync(second, join(box.root, 'second-dir'));
     const { createSafeFs } = await import('../src/index.js');
-    const fs = await createSafeFs({ roots: [box.root, { path: second, readOnly: true }] });
+    const fs = createSafeFs({ roots: [box.root, { path: second, readOnly: true }] });
     expect(await fs.readText('to-second')).toBe('shared');
     expect(await codeOf(fs.writeFile('to-second', 'x'))).toBe('ERR_READ_ONLY_ROOT');
     expect(await codeOf(fs.writeFile('second-dir/new.txt', 'x'))).toBe('ERR_READ_ONLY_ROOT');
@@ -131,7 +131,7 @@ describe('symbolic links', () => {
     symlinkSync('loop-a', join(box.root, 'loop-b'));
     symlinkSync('self', join(box.root, 'self'));
     symlinkSync('.', join(box.root, 'dot'));
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     for (const name of ['loop-a', 'self', 'loop-a/x']) {
       expect(await codeOf(fs.readText(name)), name).toBe('ERR_SYMLINK_LOOP');
       expect(await codeOf(fs.writeFile(name, 'x')), name).toBe('ERR_SYMLINK_LOOP');
@@ -149,7 +149,7 @@ describe('symbolic links', () => {
     writeFileSync(join(box.root, 'real', 'f.txt'), 'f');
     symlinkSync('real', join(box.root, 'dir-link'));
     symlinkSync('real/f.txt', join(box.root, 'file-link'));
-    const fs = await safeFsFor(box, { symlinks: 'never', events });
+    const fs = safeFsFor(box, { symlinks: 'never', events });
     expect(await fs.readText('real/f.txt')).toBe('f');
     expect(await codeOf(fs.readText('file-link'))).toBe('ERR_SYMLINK_NOT_ALLOWED');
     expect(await codeOf(fs.readText('dir-link/f.txt'))).toBe('ERR_SYMLINK_NOT_ALLOWED');
@@ -166,7 +166,7 @@ describe('symbolic links', () => {
     mkdirSync(join(box.outside, 'exists'));
     symlinkSync(box.outside, join(box.root, 'out'));
     writeFileSync(join(box.root, 'x.txt'), 'inside');
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     const probes = async (name: string): Promise<string[]> => [
       await codeOf(fs.readText(`out/${name}/file.txt`)),
       await codeOf(fs.writeFile(`out/${name}/file.txt`, 'x')),
@@ -185,7 +185,7 @@ describe('symbolic links', () => {
     const box = sandbox();
     symlinkSync(box.outside, join(box.root, 'out-dir'));
     symlinkSync(join(box.outside, 'secret.txt'), join(box.root, 'out-file'));
-    const fs = await safeFsFor(box);
+    const fs = safeFsFor(box);
     mkdirSync(join(box.root, 'sub'));
     symlinkSync('../inside.txt', join(box.root, 'sub', 'in-link'));
     writeFileSync(join(box.root, 'inside.txt'), 'kept');
