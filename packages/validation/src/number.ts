@@ -26,20 +26,21 @@ export function boundedInt(options: BoundedIntOptions = {}): z.ZodInt {
 
 /** Options for {@link boundedNumber}. */
 export interface BoundedNumberOptions {
-  /** Smallest value. Default `-Number.MAX_SAFE_INTEGER`. */
+  /** Smallest value. Default: none beyond finiteness (`-Number.MAX_VALUE`). */
   readonly min?: number;
-  /** Largest value. Default `Number.MAX_SAFE_INTEGER`. */
+  /** Largest value. Default: none beyond finiteness (`Number.MAX_VALUE`). */
   readonly max?: number;
 }
 
-/** A finite number (no `NaN`, no `±Infinity`) within `[min, max]`; published as `minimum`/`maximum`. */
+/**
+ * A finite number (no `NaN`, no `±Infinity`) within `[min, max]`; the bounds you give are published
+ * as `minimum`/`maximum`.
+ */
 export function boundedNumber(options: BoundedNumberOptions = {}): z.ZodNumber {
-  const min = requireFinite(
-    'min',
-    options.min ?? -Number.MAX_SAFE_INTEGER,
-    -Number.MAX_VALUE,
-    Number.MAX_VALUE,
-  );
-  const max = requireFinite('max', options.max ?? Number.MAX_SAFE_INTEGER, min, Number.MAX_VALUE);
-  return z.number().min(min).max(max);
+  const min = requireFinite('min', options.min ?? -Number.MAX_VALUE, -Number.MAX_VALUE, Number.MAX_VALUE);
+  const max = requireFinite('max', options.max ?? Number.MAX_VALUE, min, Number.MAX_VALUE);
+  let schema = z.number();
+  if (options.min !== undefined) schema = schema.min(min);
+  if (options.max !== undefined) schema = schema.max(max);
+  return schema;
 }

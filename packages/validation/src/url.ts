@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findHiddenText, mayNeedSanitizing } from './hidden-text.js';
 import { warnInsecureOption } from './insecure-option-warning.js';
 import { classifyAddress, isLocalhostName } from './ip-address.js';
 import { requireInteger } from './option-checks.js';
@@ -32,12 +33,23 @@ export interface SafeUrlOptions {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const UNSAFE_RAW = /[\u0000-\u0020\u007f-\u009f\\]/;
 
+/** A host as the URL parser writes it: lower case, IDN in punycode (`münchen.de` → `xn--mnchen-3ya.de`). */
+function canonicalHost(host: string): string {
+  try {
+    return new URL(`http://${host}/`).hostname.replace(/\.$/, '');
+  } catch {
+    return host.toLowerCase();
+  }
+}
+
 function hostAllowed(hostname: string, hosts: readonly string[]): boolean {
-  const name = hostname.toLowerCase().replace(/\.$/, '');
+  const name = hostname.replace(/\.$/, '');
   return hosts.some((entry) => {
-    const pattern = entry.toLowerCase();
-    if (pattern.startsWith('*.')) return name.endsWith(pattern.slice(1)) && name.length > pattern.length - 1;
-    return name === pattern;
+    if (entry.startsWith('*.')) {
+      const suffix = `.${canonicalHost(entry.slice(2))}`;
+      return name.endsWith(suffix) && name.length > suffix.length;
+    }
+    return name === canonicalHost(entry);
   });
 }
 
@@ -50,6 +62,10 @@ export function urlProblem(raw: string, options: SafeUrlOptions = {}): string | 
   const maxChars = options.maxChars ?? 2_048;
   if (raw.length > maxChars) return `longer than ${maxChars} characters`;
   if (UNSAFE_RAW.test(raw)) return 'contains whitespace, a control character or a backslash';
+  // The host parser deletes zero-width characters and soft hyphens (`exa\u200Bmple.com` is example.com):
+  // what a reader sees must be what is fetched.
+  if (mayNeedSanitizing(raw) && Object.keys(findHiddenText(raw)).length > 0)
+    return 'contains hidden characters';
   let url: URL;
   try {
     url = new URL(raw);

@@ -160,9 +160,19 @@ describe('boundedInt and boundedNumber', () => {
         ok(schema, n),
       ),
     ).toBe(false);
-    expect(ok(boundedNumber(), 1e300)).toBe(false);
+    expect(ok(boundedNumber(), 1e300)).toBe(true);
+    expect(ok(boundedNumber(), -Number.MAX_VALUE)).toBe(true);
+    expect(ok(boundedNumber(), Number.POSITIVE_INFINITY)).toBe(false);
     expect(() => boundedNumber({ min: Number.NaN })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    );
+  });
+
+  it('property: boundedNumber() accepts every finite double and nothing else', () => {
+    fc.assert(
+      fc.property(fc.double(), (value) => {
+        expect(ok(boundedNumber(), value)).toBe(Number.isFinite(value));
+      }),
     );
   });
 

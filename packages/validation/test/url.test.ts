@@ -68,6 +68,19 @@ describe('urlProblem / safeUrl: syntax, scheme, credentials, hosts', () => {
     }
   });
 
+  it('refuses hidden characters the host parser would silently delete', () => {
+    expect(urlProblem('https://exa\u200bmple.com/')).toBe('contains hidden characters');
+    expect(urlProblem('https://ex\u00adample.com/')).toBe('contains hidden characters');
+    expect(urlProblem('https://example.com/\u202efdp.exe')).toBe('contains hidden characters');
+  });
+
+  it('compares internationalised host names in their punycode form', () => {
+    expect(urlProblem('https://münchen.de/', { hosts: ['münchen.de'] })).toBeUndefined();
+    expect(urlProblem('https://xn--mnchen-3ya.de/', { hosts: ['münchen.de'] })).toBeUndefined();
+    expect(urlProblem('https://a.münchen.de/', { hosts: ['*.MÜNCHEN.de'] })).toBeUndefined();
+    expect(urlProblem('https://munchen.de/', { hosts: ['münchen.de'] })).toBe('host not allowed');
+  });
+
   it('refuses URLs over maxChars (2,048 by default)', () => {
     const base = 'https://example.com/';
     expect(urlProblem(base + 'a'.repeat(2_048 - base.length))).toBeUndefined();
