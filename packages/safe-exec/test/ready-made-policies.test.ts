@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isWardenError, memorySink } from '@mcp-warden/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -29,7 +29,16 @@ const git = (cwd: string, ...args: string[]): string => {
   const result = spawnSync('git', args, {
     cwd,
     encoding: 'utf8',
-    env: { PATH: '/usr/bin:/bin', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', HOME: cwd },
+    env: {
+      PATH: '/usr/bin:/bin',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      HOME: cwd,
+      GIT_AUTHOR_NAME: 'Test',
+      GIT_AUTHOR_EMAIL: 'test@example.org',
+      GIT_COMMITTER_NAME: 'Test',
+      GIT_COMMITTER_EMAIL: 'test@example.org',
+    },
   });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
   return result.stdout;
@@ -252,6 +261,37 @@ describe("git: a hostile repository's own config", () => {
     } finally {
       git(hostile, 'config', 'filter.evil.clean', join(dir.path, 'evil-filter'));
     }
+  }, 60_000);
+
+  it('never runs git inside a submodule, whose own config the preflight cannot see', async () => {
+    const inner = join(dir.path, 'inner-src');
+    makeRepo(inner);
+    git(inner, 'commit', '-qam', 'clean');
+    const outer = join(root, 'with-submodule');
+    makeRepo(outer);
+    git(outer, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', inner, 'sub');
+    git(outer, 'commit', '-qm', 'add submodule');
+    const sub = join(outer, 'sub');
+    git(sub, 'config', 'filter.evil.clean', join(dir.path, 'evil-filter'));
+    writeFileSync(join(sub, '.gitattributes'), '*.txt filter=evil\n');
+    git(sub, 'add', '.gitattributes');
+    git(sub, 'commit', '-qm', 'attributes');
+    const stale = (): void => {
+      // Same content, new mtime: git must hash the file again, through the clean filter.
+      const later = new Date(Date.now() + 5_000);
+      utimesSync(join(sub, 'a.txt'), later, later);
+    };
+    stale();
+    spawnSync('git', ['status', '--short'], { cwd: outer });
+    expect(pwned()).toContain('filter');
+    rmSync(join(markers, 'filter'));
+    stale();
+    expect((await executor.run('git', ['status', '--short'], { cwd: outer })).exitCode).toBe(0);
+    stale();
+    expect((await executor.run('git', ['diff'], { cwd: outer })).exitCode).toBe(0);
+    stale();
+    expect((await executor.run('git', ['log', '-p', '-1'], { cwd: outer })).exitCode).toBe(0);
+    expect(pwned()).toEqual([]);
   }, 60_000);
 
   it('refuses a repository whose work tree lies outside the roots', async () => {

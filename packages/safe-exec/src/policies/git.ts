@@ -111,8 +111,12 @@ const logOptions: Record<string, OptionSpec> = {
 };
 
 const PATHS: Pick<ArgumentSpec, 'afterSeparator'> = { afterSeparator: { type: 'path' } };
-/** Repository-configured programs that diff-producing commands would otherwise run. */
-const NO_DRIVERS = ['--no-ext-diff', '--no-textconv'];
+/**
+ * Repository-configured programs that diff-producing commands would otherwise run, and submodules:
+ * git runs itself inside each submodule, under the submodule's own config, which the preflight
+ * does not see (a filter there runs on `git status`). The command-line option beats `.gitmodules`.
+ */
+const NO_DRIVERS = ['--no-ext-diff', '--no-textconv', '--ignore-submodules=all'];
 
 /**
  * Read-only `git`: `status`, `log`, `diff`, `show`. The repository's own config can run programs
@@ -145,6 +149,10 @@ export function gitPolicy(options: ReadyMadePolicyOptions = {}): CommandPolicy {
       '-c',
       'log.showSignature=false',
       '-c',
+      'diff.ignoreSubmodules=all',
+      '-c',
+      'submodule.recurse=false',
+      '-c',
       'gpg.program=false',
       '-c',
       'gpg.ssh.program=false',
@@ -169,6 +177,7 @@ export function gitPolicy(options: ReadyMadePolicyOptions = {}): CommandPolicy {
     },
     subcommands: {
       status: {
+        forcedArgs: ['--ignore-submodules=all'],
         options: {
           '--short': { aliases: ['-s'] },
           '--long': flag,
