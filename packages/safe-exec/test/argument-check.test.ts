@@ -136,10 +136,11 @@ describe('checkArguments: subcommands and value rules', () => {
 
   it('puts the forced safe arguments first and the subcommand after them', () => {
     const argv = argvOf(gitPolicy(), ['log', '--oneline', '-n', '2', 'HEAD', '--', 'src']);
-    expect(argv.slice(-8)).toEqual([
+    expect(argv.slice(-9)).toEqual([
       'log',
       '--no-ext-diff',
       '--no-textconv',
+      '--ignore-submodules=all',
       '--oneline',
       '--max-count=2',
       'HEAD',
