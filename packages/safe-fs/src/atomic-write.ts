@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { fchmod } from 'node:fs';
+import { closeSync, fchmodSync } from 'node:fs';
 import { link, rename, unlink } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { closeFd, entryPath, fdatasyncFd, fsyncFd, O, openFd, writeAllFd } from './descriptor.js';
+import { closeQuietly, entryPath, fdatasyncFd, fsyncFd, O, openFd, writeAllFd } from './descriptor.js';
 import { safeFsError } from './error-codes.js';
 import { errnoOf, fromOsError } from './os-errors.js';
 import { boundedChunks, type WriteData } from './write-data.js';
-
-const fchmodFd: (fd: number, mode: number) => Promise<void> = promisify(fchmod);
 
 /** An opened and verified directory. */
 export interface OpenedDir {
@@ -21,8 +18,6 @@ export interface AtomicWriteOptions {
   readonly bytes: Uint8Array | undefined;
   readonly data: WriteData;
   readonly limit: number;
-  /** Permission bits to give the file (the replaced file's); `undefined`: `0o666` minus the umask. */
-  readonly mode: number | undefined;
   /** Fail with `ERR_ALREADY_EXISTS` instead of replacing (committed with `link`, which never replaces). */
   readonly exclusive: boolean;
   readonly durable: boolean;
@@ -30,38 +25,61 @@ export interface AtomicWriteOptions {
 }
 
 /**
- * Writes `name` in `dir` atomically: a temp file in the same directory (created `O_EXCL|O_NOFOLLOW`
- * through the directory descriptor), written, `fsync`ed, then renamed over the name. Readers see the
- * old file or the new one, never a mix; on any failure the old file is untouched and the temp file
- * is removed. A rename replaces a symbolic link itself, so a link swapped in meanwhile is never
- * followed.
+ * The caller's checks of the current entry, run while the temp file is being created: resolves the
+ * permission bits to give the file (`undefined`: `0o666` minus the umask), `false` to write nothing
+ * (the temp file is removed), or rejects to refuse.
  */
-export async function atomicWrite(dir: OpenedDir, name: string, options: AtomicWriteOptions): Promise<void> {
+export type WriteDecision = () => Promise<number | undefined | false>;
+
+/**
+ * Writes `name` in `dir` atomically: a temp file in the same directory (created `O_EXCL|O_NOFOLLOW`
+ * through the directory descriptor), written, `fdatasync`ed, then renamed over the name. Readers see
+ * the old file or the new one, never a mix; on any failure the old file is untouched and the temp
+ * file is removed. A rename replaces a symbolic link itself, so a link swapped in meanwhile is never
+ * followed. Resolves `false` when `decide` said not to write.
+ */
+export async function atomicWrite(
+  dir: OpenedDir,
+  name: string,
+  options: AtomicWriteOptions,
+  decide: WriteDecision,
+): Promise<boolean> {
   const tempPath = entryPath(dir.fd, dir.real, `.${randomBytes(8).toString('hex')}.safe-fs.tmp`);
   const finalPath = entryPath(dir.fd, dir.real, name);
-  let fd: number | undefined = await openFd(
-    tempPath,
-    O.WRONLY | O.CREAT | O.EXCL | O.NOFOLLOW | O.NOCTTY,
-    options.mode ?? 0o666,
-  );
+  // The temp file is created while the caller inspects the entry: two round trips in parallel.
+  const [opened, decided] = await Promise.allSettled([
+    openFd(tempPath, O.WRONLY | O.CREAT | O.EXCL | O.NOFOLLOW | O.NOCTTY, 0o666),
+    decide(),
+  ]);
+  let fd: number | undefined = opened.status === 'fulfilled' ? opened.value : undefined;
   let committed = false;
   try {
-    if (options.bytes !== undefined) await writeAllFd(fd, options.bytes);
+    if (decided.status === 'rejected') throw decided.reason;
+    if (opened.status === 'rejected') throw opened.reason;
+    if (decided.value === false) {
+      await discard(fd, tempPath);
+      fd = undefined;
+      return false;
+    }
+    const mode = decided.value;
+    const writing = fd as number;
+    if (options.bytes !== undefined) await writeAllFd(writing, options.bytes);
     else {
       for await (const chunk of boundedChunks(
         options.data as Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
         options.limit,
         options.signal,
       )) {
-        await writeAllFd(fd, chunk);
+        await writeAllFd(writing, chunk);
       }
     }
-    // open() applied the umask; a replaced file keeps its own permission bits.
-    if (options.mode !== undefined) await fchmodFd(fd, options.mode);
-    if (options.durable) await fdatasyncFd(fd);
-    const toClose = fd;
+    // open() applied the umask; a replaced file keeps its own permission bits. A metadata change on
+    // an open inode does no disk I/O, so it is made synchronously.
+    if (mode !== undefined) fchmodSync(writing, mode);
+    if (options.durable) await fdatasyncFd(writing);
     fd = undefined;
-    await closeFd(toClose);
+    // Closing a file that was just written (and synced, when durable) flushes nothing more locally.
+    closeSync(writing);
     if (options.signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');
     if (options.exclusive) {
       try {
@@ -77,9 +95,14 @@ export async function atomicWrite(dir: OpenedDir, name: string, options: AtomicW
       committed = true;
     }
     if (options.durable) await fsyncFd(dir.fd);
+    return true;
   } catch (error) {
-    if (fd !== undefined) await closeFd(fd).catch(() => undefined);
-    if (!committed) await unlink(tempPath).catch(() => undefined);
+    if (!committed && (fd !== undefined || opened.status === 'fulfilled')) await discard(fd, tempPath);
     throw fromOsError(error, 'atomic_write');
   }
+}
+
+async function discard(fd: number | undefined, tempPath: string): Promise<void> {
+  if (fd !== undefined) closeQuietly(fd);
+  await unlink(tempPath).catch(() => undefined);
 }

@@ -246,7 +246,7 @@ export class SafeFs {
         throw safeFsError('ERR_INVALID_ENCODING', 'unsupported');
       const bytes = await this.#read(path, options, 0);
       try {
-        return new TextDecoder(encoding, { fatal: true }).decode(bytes);
+        return new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes);
       } catch {
         throw safeFsError('ERR_INVALID_ENCODING', 'invalid_sequence');
       }
@@ -508,14 +508,17 @@ export class SafeFs {
     let target: string | undefined;
     try {
       this.#writable(dir.root);
-      let stats: Stats | undefined;
-      try {
-        stats = await lstat(entryPath(dir.fd, dir.real, name));
-      } catch (error) {
-        if (errnoOf(error) !== 'ENOENT') throw error;
-      }
-      if (stats?.isSymbolicLink()) target = await this.#followLink(dir, name, hops);
-      else {
+      const decide = async (): Promise<number | undefined | false> => {
+        let stats: Stats | undefined;
+        try {
+          stats = await lstat(entryPath(dir.fd, dir.real, name));
+        } catch (error) {
+          if (errnoOf(error) !== 'ENOENT') throw error;
+        }
+        if (stats?.isSymbolicLink()) {
+          target = await this.#followLink(dir, name, hops);
+          return false;
+        }
         if (stats !== undefined && !stats.isFile()) throw notAFile(stats);
         if (stats !== undefined && options.ifExists === 'fail')
           throw safeFsError('ERR_ALREADY_EXISTS', 'exists');
@@ -525,16 +528,21 @@ export class SafeFs {
           throw safeFsError('ERR_HARD_LINK_DENIED', 'hard_link_write');
         }
         if (options.signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');
-        await atomicWrite(dir, name, {
+        return stats === undefined ? undefined : stats.mode & 0o7777;
+      };
+      await atomicWrite(
+        dir,
+        name,
+        {
           bytes,
           data,
           limit: this.#settings.maxWriteBytes,
-          mode: stats === undefined ? undefined : stats.mode & 0o7777,
           exclusive: options.ifExists === 'fail',
           durable: this.#settings.durable,
           signal: options.signal,
-        });
-      }
+        },
+        decide,
+      );
     } finally {
       closeQuietly(dir.fd);
     }

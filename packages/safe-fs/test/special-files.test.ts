@@ -135,6 +135,9 @@ describe('file types, hard links and sizes', () => {
     expect(await codeOf(fs.readText('bad.txt'))).toBe('ERR_INVALID_ENCODING');
     expect(await fs.readText('good.txt')).toBe('grüße ✓');
     expect(await fs.readText('utf16.txt', { encoding: 'utf-16le' })).toBe('hé');
+    // Content is returned as stored: a byte-order mark is kept, so a read-then-write round trip is exact.
+    writeFileSync(join(box.root, 'bom.txt'), '\ufeffwith bom');
+    expect(await fs.readText('bom.txt')).toBe('\ufeffwith bom');
     expect((await fs.readFile('bad.txt')).length).toBe(3);
     expect(existsSync(join(box.root, 'bad.txt'))).toBe(true);
   });
