@@ -21,6 +21,31 @@ export function chainHmac(key: KeyObject, lineHash: string): string {
   return createHmac('sha256', key).update(lineHash).digest('hex');
 }
 
+/**
+ * HMAC-SHA-256 (RFC 2104) with the padded keys computed once: the same value as `chainHmac`, about
+ * four times faster per line than a fresh `createHmac` (which the verifier uses, so every
+ * verification cross-checks this one).
+ */
+export class FastHmac {
+  readonly #inner: string;
+  readonly #outer: string;
+
+  constructor(key: KeyObject) {
+    let bytes = key.export();
+    if (bytes.length > 64) bytes = hash('sha256', bytes, 'buffer');
+    const block = Buffer.alloc(64);
+    bytes.copy(block);
+    this.#inner = Buffer.from(block.map((byte) => byte ^ 0x36)).toString('latin1');
+    this.#outer = Buffer.from(block.map((byte) => byte ^ 0x5c)).toString('latin1');
+  }
+
+  /** HMAC-SHA-256 (hex) of an ASCII message such as a line hash. */
+  sign(message: string): string {
+    const inner = hash('sha256', Buffer.from(this.#inner + message, 'latin1'), 'binary');
+    return hash('sha256', Buffer.from(this.#outer + inner, 'latin1'), 'hex');
+  }
+}
+
 /** Turns configured key material into a key object; throws `ERR_AUDIT_HMAC_KEY_TOO_SHORT` under 32 bytes. */
 export function hmacKeyFrom(material: string | Uint8Array): KeyObject {
   const bytes = typeof material === 'string' ? Buffer.from(material, 'utf8') : Buffer.from(material);
@@ -41,12 +66,12 @@ export function hmacKeyFrom(material: string | Uint8Array): KeyObject {
 export class HashChain {
   #head: string = GENESIS_HASH;
   #next = 0;
-  readonly #key: KeyObject | undefined;
+  readonly #hmac: FastHmac | undefined;
   readonly #enabled: boolean;
 
   constructor(options: { readonly enabled: boolean; readonly key?: KeyObject | undefined }) {
     this.#enabled = options.enabled;
-    this.#key = options.key;
+    this.#hmac = options.key === undefined ? undefined : new FastHmac(options.key);
   }
 
   /** The sequence number the next line gets. */
@@ -75,7 +100,7 @@ export class HashChain {
     const lineHash = chainHash(this.#head, body);
     this.#head = lineHash;
     const open = body.slice(0, -1);
-    if (this.#key === undefined) return `${open},"hash":"${lineHash}"}\n`;
-    return `${open},"hash":"${lineHash}","hmac":"${chainHmac(this.#key, lineHash)}"}\n`;
+    if (this.#hmac === undefined) return `${open},"hash":"${lineHash}"}\n`;
+    return `${open},"hash":"${lineHash}","hmac":"${this.#hmac.sign(lineHash)}"}\n`;
   }
 }

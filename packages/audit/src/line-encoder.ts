@@ -23,8 +23,24 @@ const RESERVED: ReadonlySet<string> = new Set([
   'hmac',
 ]);
 
+/**
+ * Characters `JSON.stringify` leaves raw that some log tools treat as a line break (NEL, U+2028,
+ * U+2029) or that reorder text on screen (bidi controls): always written as `\uXXXX` escapes.
+ */
+const UNSAFE_RAW = /[\u0085\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** A JSON string literal with every line-breaking or display-reordering character escaped. */
+function jsonString(text: string): string {
+  const json = JSON.stringify(text);
+  UNSAFE_RAW.lastIndex = 0;
+  if (!UNSAFE_RAW.test(json)) return json;
+  return json.replace(UNSAFE_RAW, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MAX_KEY_LENGTH = 128;
+/** Extra characters scrubbed past a cut, so a secret straddling it is still recognized. */
+const SCRUB_MARGIN = 512;
 /** Each value costs at least this much of the line budget, so a huge array of tiny values ends too. */
 const NODE_COST = 2;
 
@@ -86,7 +102,7 @@ export class LineEncoder {
     };
     const record = event as unknown as Record<string, unknown>;
     const time = typeof event.time === 'string' && ISO_UTC.test(event.time) ? event.time : nowIso();
-    let out = `{"time":"${time}","type":${this.#short(event.type, 64)},"level":${this.#short(event.level, 16)},"outcome":${this.#short(event.outcome, 16)},"instance":${JSON.stringify(instance)},"seq":${seq}`;
+    let out = `{"time":"${time}","type":${this.#short(event.type, 64)},"level":${this.#short(event.level, 16)},"outcome":${this.#short(event.outcome, 16)},"instance":${jsonString(instance)},"seq":${seq}`;
     for (const key of [
       'requestId',
       'sessionId',
@@ -113,12 +129,14 @@ export class LineEncoder {
 
   #short(value: unknown, max: number): string {
     const text = typeof value === 'string' ? value : String(value);
-    return JSON.stringify(text.length > max ? text.slice(0, max) : text);
+    return jsonString(text.length > max ? text.slice(0, max) : text);
   }
 
   #key(key: string): string {
-    const text = this.#scrub(key);
-    return JSON.stringify(text.length > MAX_KEY_LENGTH ? `${text.slice(0, MAX_KEY_LENGTH)}…` : text);
+    const text = this.#scrub(
+      key.length > MAX_KEY_LENGTH + SCRUB_MARGIN ? key.slice(0, MAX_KEY_LENGTH + SCRUB_MARGIN) : key,
+    );
+    return jsonString(text.length > MAX_KEY_LENGTH ? `${text.slice(0, MAX_KEY_LENGTH)}…` : text);
   }
 
   /** One named value: redacted whole when its key or configured path says so. */
@@ -146,11 +164,15 @@ export class LineEncoder {
   }
 
   #string(value: string, state: State): string {
-    let text = this.#scrub(value);
     const limit = Math.min(this.#redaction.maxStringLength, Math.max(32, state.budget));
-    if (text.length > limit) text = `${text.slice(0, limit)}…[cut ${text.length - limit} chars]`;
+    // Cut before scrubbing, so scrubbing time is bounded whatever the input's size; the margin lets
+    // a secret that straddles the cut still be recognized and removed.
+    let text = this.#scrub(
+      value.length > limit + SCRUB_MARGIN ? value.slice(0, limit + SCRUB_MARGIN) : value,
+    );
+    if (text.length > limit) text = `${text.slice(0, limit)}…[cut ${value.length - limit} chars]`;
     state.budget -= text.length + NODE_COST;
-    return JSON.stringify(text);
+    return jsonString(text);
   }
 
   #value(value: unknown, depth: number, state: State): string | undefined {

@@ -53,6 +53,17 @@ export interface ResolvedRedaction {
 const SECRET_KEY =
   /password|passwd|passphrase|secret|token|apikey|authorization|cookie|credential|privatekey|bearer|signature|jwt|accesskey|sessionkey|^auth$|^pwd$|^pass$|^sig$|^otp$|^pin$|^cvv$|^ssn$/;
 
+/**
+ * Names that contain a weak secret word (`token`, `key`, `auth`) but name a count, kind, id or
+ * address, not the secret: `maxTokens`, `tokenType`, `apiKeyId`, `authorizationUrl`. Their values are
+ * still scrubbed as text.
+ */
+const NOT_SECRET_KEY =
+  /(?:count|limit|type|types|expiresat|expiresin|expiry|endpoint|url|uri|length|usage|id|ids|name|method|scheme)$|^(?:max|min|num|total|prompt|completion|input|output|cached)tokens?$/;
+
+/** Words that make a key secret whatever it ends with. */
+const STRONG_SECRET_KEY = /password|passwd|passphrase|secret|cookie|privatekey|credential/;
+
 /** Secret-shaped substrings inside free text, each with the part that is kept. */
 const VALUE_PATTERNS: readonly (readonly [RegExp, string])[] = [
   // `Authorization: Bearer x`, `Basic x`, `token x` in free text.
@@ -71,18 +82,26 @@ const VALUE_PATTERNS: readonly (readonly [RegExp, string])[] = [
     REDACTED,
   ],
   // Passwords in URLs: `scheme://user:pass@host`.
-  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]+@/gi, `$1${REDACTED}@`],
+  [/(\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s/:@]{0,256}:)[^\s/@]{1,512}@/gi, `$1${REDACTED}@`],
   // Credentials in `name=value` text and query strings (`?key=`, `&code=` only in a query).
   [
     /([?&;,\s]|^)((?:access_|refresh_|id_)?token|api[-_]?key|apikey|secret|client_secret|password|passwd|pwd|signature)=[^&\s#;,]+/gi,
     `$1$2=${REDACTED}`,
   ],
   [/([?&])(key|code|sig|auth)=[^&\s#]+/gi, `$1$2=${REDACTED}`],
+  // `password: x` in messages, and `"token":"x"` in JSON embedded in a string.
+  [
+    /\b(password|passwd|pwd|passphrase|secret|api[-_ ]?key)(\s*:\s*)(?!\[REDACTED\])[^\s"']+/gi,
+    `$1$2${REDACTED}`,
+  ],
 ];
+
+/** A `"key": "value"` pair; bounded key length keeps matching linear. */
+const EMBEDDED_JSON_PAIR = /"([A-Za-z0-9_.-]{1,64})"(\s*:\s*)"(?:[^"\\]|\\.)*"/g;
 
 /** A quick test that a string may hold one of {@link VALUE_PATTERNS}; most strings fail it at once. */
 const MAYBE_SECRET =
-  /bearer|basic|digest|dpop|token|eyJ|PRIVATE KEY|gh[pousr]_|github_pat_|glpat-|xox|AKIA|ASIA|AIza|[srp]k[-_]|:\/\/[^\s/]*@|=/i;
+  /bearer|basic|digest|dpop|token|eyJ|PRIVATE KEY|gh[pousr]_|github_pat_|glpat-|xox|AKIA|ASIA|AIza|[srp]k[-_]|:\/\/[^\s/]*@|=|pass|pwd|secret|key|auth|cookie|credential/i;
 
 const normalizeKey = (key: string): string => key.toLowerCase().replace(/[-_\s]/g, '');
 
@@ -115,7 +134,9 @@ export function resolveRedaction(options: RedactionOptions = {}): ResolvedRedact
 /** True when a value under this key name is secret. */
 export function isSecretKey(key: string, redaction: ResolvedRedaction): boolean {
   const normalized = normalizeKey(key);
-  return redaction.keyPattern.test(normalized) || redaction.extraKeys.has(normalized);
+  if (redaction.extraKeys.has(normalized)) return true;
+  if (!redaction.keyPattern.test(normalized)) return false;
+  return STRONG_SECRET_KEY.test(normalized) || !NOT_SECRET_KEY.test(normalized);
 }
 
 /** Replaces secret-shaped parts of free text (tokens, JWTs, keys, URL passwords, configured secrets). */
@@ -127,6 +148,12 @@ export function scrubText(text: string, redaction: ResolvedRedaction): string {
   if (!MAYBE_SECRET.test(result)) return result;
   for (const [pattern, replacement] of VALUE_PATTERNS) {
     result = result.replace(pattern, replacement);
+  }
+  // `"name":"value"` pairs of JSON inside a string, judged by the same key rules as objects.
+  if (result.includes('":')) {
+    result = result.replace(EMBEDDED_JSON_PAIR, (pair: string, name: string, separator: string) =>
+      isSecretKey(name, redaction) ? `"${name}"${separator}"${REDACTED}"` : pair,
+    );
   }
   return result;
 }

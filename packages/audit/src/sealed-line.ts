@@ -36,7 +36,7 @@ export function findChainTail(
   files: readonly string[],
   instance: string,
 ): { readonly seq: number; readonly hash: string } | undefined {
-  const marker = `"instance":${JSON.stringify(instance)},`;
+  const marker = '"instance":';
   for (const file of [...files].reverse()) {
     let text: string;
     try {

@@ -170,26 +170,22 @@ export async function verifyAuditLog(
     let chain = chains.get(instance);
     const where = { ...at, instance, seq };
 
-    if (chain === undefined && seq !== 0 && options.allowPartial !== true) {
-      return report({
-        ...where,
-        reason: 'missing',
-        message: `the chain of instance ${instance} starts at seq ${seq}: lines 0-${seq - 1} (or an older rotated file) are missing`,
-      });
-    }
-    const expected = chain === undefined ? seq : chain.lastSeq + 1;
+    const partialStart = chain === undefined && options.allowPartial === true;
+    const expected = chain === undefined ? (partialStart ? seq : 0) : chain.lastSeq + 1;
     if (seq > expected) {
       const later = lines.slice(position + 1).some((candidate) => {
         const id = identify(candidate.text);
         return id !== undefined && id.instance === instance && id.seq === expected;
       });
-      return report({
-        ...where,
-        reason: later ? 'reordered' : 'missing',
-        message: later
-          ? `seq ${seq} comes before seq ${expected} of instance ${instance}: lines were reordered`
-          : `seq ${seq} follows seq ${expected - 1} of instance ${instance}: ${seq - expected} line(s) missing before this line`,
-      });
+      let message: string;
+      if (later)
+        message = `seq ${seq} comes before seq ${expected} of instance ${instance}: lines were reordered`;
+      else if (chain === undefined) {
+        message = `the chain of instance ${instance} starts at seq ${seq}: lines 0-${seq - 1} (or an older rotated file) are missing`;
+      } else {
+        message = `seq ${seq} follows seq ${expected - 1} of instance ${instance}: ${seq - expected} line(s) missing before this line`;
+      }
+      return report({ ...where, reason: later ? 'reordered' : 'missing', message });
     }
     if (seq < expected) {
       return report({

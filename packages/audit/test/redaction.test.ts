@@ -109,6 +109,38 @@ describe('redaction', () => {
     expect(record).toMatchObject(allowed);
   });
 
+  it('redacts secrets in free-text forms: `password: x`, JSON inside a string, query strings', () => {
+    const [, record] = readRecords(
+      writeOne({
+        errorMessage: 'login failed for ann, password: Tr0ub4dor&3 (attempt 2)',
+        body: '{"user":"ann","access_token":"opaque-abc-123","scope":"read"}',
+        hint: 'retry with ?api_key=abc123def&page=2 or key=not-a-query',
+      }),
+    );
+    expect(record).toMatchObject({
+      errorMessage: 'login failed for ann, password: [REDACTED] (attempt 2)',
+      body: '{"user":"ann","access_token":"[REDACTED]","scope":"read"}',
+      hint: 'retry with ?api_key=[REDACTED]&page=2 or key=not-a-query',
+    });
+  });
+
+  it('keeps counts, kinds, ids and addresses whose names merely contain "token" or "key" (must-allow)', () => {
+    const kept = {
+      maxTokens: 4096,
+      max_tokens: 100,
+      tokenType: 'Bearer',
+      tokenCount: 12,
+      apiKeyId: 'key_2026_01',
+      keyName: 'signing-2026',
+      authorizationUrl: 'https://auth.example.com/authorize',
+      tokenEndpoint: 'https://auth.example.com/token',
+    };
+    const [, record] = readRecords(
+      writeOne({ arguments: { ...kept, passwordLength: 12, tokenSecret: 'x' } }),
+    );
+    expect(record?.arguments).toEqual({ ...kept, passwordLength: '[REDACTED]', tokenSecret: '[REDACTED]' });
+  });
+
   it('redacts configured key names and object paths', () => {
     const [, record] = readRecords(
       writeOne(
@@ -153,6 +185,28 @@ describe('redaction', () => {
     expect(Object.keys(record.wide as object)).toHaveLength(65);
     expect((record.list as unknown[]).at(-1)).toBe('[+936 more]');
     expect(record.bytes).toBe('[binary 4096 bytes]');
+  });
+
+  it('handles megabyte-sized adversarial strings for every pattern family by cutting first', () => {
+    const families = [
+      `"${'password'.repeat(125_000)}`,
+      `Bearer ${'a'.repeat(1_000_000)}`,
+      `http://${'a:'.repeat(500_000)}`,
+      '-----BEGIN RSA PRIVATE KEY-----'.repeat(30_000),
+      'a='.repeat(500_000),
+      `eyJ${'a'.repeat(600)}.${'b'.repeat(1_000_000)}`,
+    ];
+    const file = writeOne(Object.fromEntries(families.map((text, index) => [`f${index}`, text])));
+    const lines = readLines(file);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]!.length).toBeLessThan(24_000);
+    const record = JSON.parse(lines[1]!) as Record<string, string>;
+    for (let index = 0; index < families.length; index++) {
+      expect(record[`f${index}`]!.length).toBeLessThanOrEqual(1024 + 32);
+    }
+    expect(record.f0).toMatch(/…\[cut \d+ chars\]$/);
+    expect(record.f1).toMatch(/^Bearer \[REDACTED\]/);
+    expect(record.f5).toMatch(/^\[REDACTED\]/);
   });
 
   it('never lets a value under a secret-shaped key through, whatever the nesting (property)', () => {

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { chainHash, createAuditSink, GENESIS_HASH, rotatedFiles, verifyAuditLog } from '../src/index.js';
 import { event, HMAC_KEY, readLines, tempDir } from './helpers.js';
 
-const cli = fileURLToPath(new URL('../src/verify-cli.ts', import.meta.url));
+// The built CLI (tests run after the build), started as users start it: plain node, no loader.
+const cli = fileURLToPath(new URL('../dist/verify-cli.js', import.meta.url));
 
 /** A closed log of `count` events plus the log's own startup and shutdown lines. */
 async function cleanLog(count: number, options: { hmacKey?: string; dir?: string } = {}): Promise<string> {
@@ -168,6 +169,34 @@ describe('verifyAuditLog', () => {
     );
   });
 
+  it('reports a deleted line or a swapped pair at the exact line, wherever it is (property)', async () => {
+    const file = await cleanLog(8, { hmacKey: HMAC_KEY });
+    const original = readLines(file);
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: original.length - 1 }), fc.boolean(), async (at, swap) => {
+        const lines = [...original];
+        if (swap && at < lines.length - 1) {
+          [lines[at], lines[at + 1]] = [lines[at + 1]!, lines[at]!];
+        } else {
+          lines.splice(at, 1);
+        }
+        writeFileSync(file, `${lines.join('\n')}\n`);
+        const report = await verifyAuditLog(file, { hmacKey: HMAC_KEY, requireClosed: true });
+        if (swap && at < original.length - 1) {
+          expect(report.failure).toMatchObject({ reason: 'reordered', line: at + 1 });
+        } else if (at === 0) {
+          expect(report.failure).toMatchObject({ reason: 'missing', line: 1 });
+        } else if (at < original.length - 1) {
+          expect(report.failure).toMatchObject({ reason: 'missing', line: at + 1, seq: at + 1 });
+        } else {
+          // The last line (the shutdown record) gone: only requireClosed can tell.
+          expect(report.failure).toMatchObject({ reason: 'unterminated', line: at });
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('checks interleaved chains of several instances in one file', async () => {
     const dir = tempDir();
     const file = join(dir, 'shared.log');
@@ -276,7 +305,7 @@ describe('restarts', () => {
 
 describe('the verify CLI', () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', timeout: 30_000 });
+    spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 30_000 });
 
   it('exits 0 on a clean log, 1 with the exact line on a tampered one, 2 on bad usage', async () => {
     const dir = tempDir();
