@@ -4,6 +4,7 @@ import { FsError, ValidationError, type WardenErrorOptions } from '@mcp-warden/c
 export type SafeFsErrorCode =
   | 'ERR_INVALID_PATH'
   | 'ERR_INVALID_DATA'
+  | 'ERR_INVALID_RANGE'
   | 'ERR_PATH_OUTSIDE_ROOTS'
   | 'ERR_SYMLINK_ESCAPE'
   | 'ERR_SYMLINK_NOT_ALLOWED'
@@ -29,6 +30,7 @@ export type SafeFsErrorCode =
 const MESSAGES: Readonly<Record<SafeFsErrorCode, string>> = {
   ERR_INVALID_PATH: 'invalid path',
   ERR_INVALID_DATA: 'invalid data to write',
+  ERR_INVALID_RANGE: 'invalid read range',
   ERR_PATH_OUTSIDE_ROOTS: 'path is outside the allowed roots',
   ERR_SYMLINK_ESCAPE: 'symbolic link leads outside the allowed roots',
   ERR_SYMLINK_NOT_ALLOWED: 'symbolic links are not allowed',
@@ -63,7 +65,7 @@ export function safeFsError(
   options: Omit<WardenErrorOptions, 'detail'> & { readonly detail?: Readonly<Record<string, unknown>> } = {},
 ): FsError | ValidationError {
   const full: WardenErrorOptions = { ...options, detail: { ...options.detail, reason } };
-  return code === 'ERR_INVALID_PATH' || code === 'ERR_INVALID_DATA'
+  return code === 'ERR_INVALID_PATH' || code === 'ERR_INVALID_DATA' || code === 'ERR_INVALID_RANGE'
     ? new ValidationError(code, MESSAGES[code], full)
     : new FsError(code, MESSAGES[code], full);
 }

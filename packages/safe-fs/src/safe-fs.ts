@@ -435,10 +435,10 @@ export class SafeFs {
     const { dir: dirParts, name } = split(location.rest);
     if (name === undefined || path.endsWith('/')) throw safeFsError('ERR_NOT_A_FILE', 'directory_path');
     const start = options.offset ?? 0;
-    if (!Number.isSafeInteger(start) || start < 0) throw safeFsError('ERR_INVALID_PATH', 'bad_offset');
+    if (!Number.isSafeInteger(start) || start < 0) throw safeFsError('ERR_INVALID_RANGE', 'bad_offset');
     if (options.length !== undefined) {
       if (!Number.isSafeInteger(options.length) || options.length < 0) {
-        throw safeFsError('ERR_INVALID_PATH', 'bad_length');
+        throw safeFsError('ERR_INVALID_RANGE', 'bad_length');
       }
       if (options.length > this.#settings.maxReadBytes) {
         throw safeFsError('ERR_FILE_TOO_LARGE', 'range_over_limit', {

@@ -13,6 +13,7 @@ import type { CallOptions } from './options.js';
 const DENIALS: ReadonlySet<string> = new Set([
   'ERR_INVALID_PATH',
   'ERR_INVALID_DATA',
+  'ERR_INVALID_RANGE',
   'ERR_SYMLINK_NOT_ALLOWED',
   'ERR_SYMLINK_LOOP',
   'ERR_NOT_A_FILE',

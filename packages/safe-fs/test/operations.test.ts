@@ -177,6 +177,22 @@ describe('operations', () => {
     expect(events.events).toHaveLength(4); // the context took it, not the sink
   });
 
+  it('an aborted signal stops list, mkdir, remove and move before they change anything', async () => {
+    const box = sandbox();
+    mkdirSync(join(box.root, 'tree', 'sub'), { recursive: true });
+    writeFileSync(join(box.root, 'tree', 'sub', 'f.txt'), 'f');
+    const fs = safeFsFor(box);
+    const signal = AbortSignal.abort();
+    expect(await codeOf(fs.list('tree', { signal }))).toBe('ERR_ABORTED');
+    expect(await codeOf(fs.mkdir('new', { signal }))).toBe('ERR_ABORTED');
+    expect(await codeOf(fs.remove('tree', { recursive: true, signal }))).toBe('ERR_ABORTED');
+    expect(await codeOf(fs.move('tree', 'moved', { signal }))).toBe('ERR_ABORTED');
+    expect(await codeOf(fs.writeFile('w.txt', 'x', { signal }))).toBe('ERR_ABORTED');
+    expect(readFileSync(join(box.root, 'tree', 'sub', 'f.txt'), 'utf8')).toBe('f');
+    expect(existsSync(join(box.root, 'new'))).toBe(false);
+    expect(existsSync(join(box.root, 'w.txt'))).toBe(false);
+  });
+
   it('validates options: roots must exist, limits must be positive, defaultRoot must be a root', async () => {
     const box = sandbox();
     const events = memorySink();

@@ -101,7 +101,9 @@ describe('file types, hard links and sizes', () => {
     expect((await fs.readFile('over.bin', { offset: 1 })).length).toBe(1000);
     expect((await fs.readFile('exact.bin', { offset: 990, length: 100 })).length).toBe(10);
     expect((await fs.readFile('exact.bin', { offset: 5000, length: 10 })).length).toBe(0);
-    expect(await codeOf(fs.readFile('exact.bin', { offset: -1 }))).toBe('ERR_INVALID_PATH');
+    expect(await codeOf(fs.readFile('exact.bin', { offset: -1 }))).toBe('ERR_INVALID_RANGE');
+    expect(await codeOf(fs.readFile('exact.bin', { offset: 1.5 }))).toBe('ERR_INVALID_RANGE');
+    expect(await codeOf(fs.readFile('exact.bin', { length: -2 }))).toBe('ERR_INVALID_RANGE');
     const error = await fs.readFile('over.bin').catch((caught: unknown) => caught);
     expect((error as { data: unknown }).data).toEqual({ limit: 1000 });
   });
