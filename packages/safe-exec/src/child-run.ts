@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { ExecError } from '@mcp-warden/core';
 import { CappedOutput } from './capped-output.js';
+import { trackProcessGroup, untrackProcessGroup } from './live-process-groups.js';
 import type { OutputQueue } from './output-queue.js';
 import { signalProcessGroup } from './process-group.js';
 
@@ -77,6 +78,7 @@ export function runChild(spec: ChildRunSpec): Promise<ExecResult> {
       return;
     }
     const pid = child.pid;
+    if (pid !== undefined) trackProcessGroup(pid);
 
     const terminate = (): void => {
       // Once the run is settled the pid may be reused: never signal it again.
@@ -98,6 +100,7 @@ export function runChild(spec: ChildRunSpec): Promise<ExecResult> {
     spec.signal?.addEventListener('abort', onAbort, { once: true });
 
     const cleanup = (): void => {
+      if (pid !== undefined) untrackProcessGroup(pid);
       clearTimeout(timeout);
       clearTimeout(closeTimer);
       clearTimeout(killTimer);
