@@ -1,0 +1,195 @@
+import { type CallPolicy, getSecurityContext, type PolicyMap } from '@mcp-warden/core';
+import type { Executor } from '@mcp-warden/safe-exec';
+import type { SafeFs } from '@mcp-warden/safe-fs';
+import { boundedString, pathString } from '@mcp-warden/validation';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+
+/** Scopes the demo surface uses. */
+export const SCOPES = {
+  read: 'files:read',
+  write: 'files:write',
+  exec: 'exec',
+  sensitive: 'data:sensitive',
+} as const;
+
+/** Every scope the demo surface knows, for metadata and the stdio principal. */
+export const ALL_SCOPES: readonly string[] = Object.values(SCOPES);
+
+export const SENSITIVE_URI = 'secure://sensitive-data';
+
+/** Policy as data, next to the tools: scopes, rate-limit cost and per-target limits. */
+export const DEMO_POLICIES: PolicyMap = {
+  tools: {
+    read_file: { scopes: [SCOPES.read] },
+    list_directory: { scopes: [SCOPES.read] },
+    write_file: { scopes: [SCOPES.write], cost: 2 },
+    run_command: { scopes: [SCOPES.exec], cost: 5 },
+    whoami: {},
+  },
+  resources: {
+    'sensitive-data': {
+      scopes: [SCOPES.sensitive],
+      // The original design's "5 per minute for sensitive data".
+      rateLimit: { limit: 5, periodMs: 60_000 },
+    } satisfies CallPolicy,
+  },
+};
+
+/** What the demo tools act through. Every effect on the host goes through safe-fs or safe-exec. */
+export interface DemoDependencies {
+  readonly fs: SafeFs;
+  readonly exec: Executor;
+}
+
+const path = pathString();
+
+/** Registers the demo tools and the sensitive resource on `server`. */
+export function registerDemoSurface(server: McpServer, { fs, exec }: DemoDependencies): void {
+  server.registerTool(
+    'read_file',
+    {
+      title: 'Read a file',
+      description: 'Reads a UTF-8 text file inside the allowed roots.',
+      inputSchema: { path },
+      outputSchema: { path: z.string(), content: z.string() },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (args, extra) => {
+      const content = await fs.readText(args.path, {
+        signal: extra.signal,
+        context: getSecurityContext(extra),
+      });
+      return { content: [{ type: 'text', text: content }], structuredContent: { path: args.path, content } };
+    },
+  );
+
+  server.registerTool(
+    'write_file',
+    {
+      title: 'Write a file',
+      description: 'Writes a UTF-8 text file inside the allowed roots, atomically.',
+      inputSchema: { path, content: boundedString({ maxChars: 1_000_000, multiline: true }) },
+      outputSchema: { path: z.string(), bytes: z.number() },
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async (args, extra) => {
+      await fs.writeFile(args.path, args.content, {
+        signal: extra.signal,
+        context: getSecurityContext(extra),
+      });
+      const bytes = Buffer.byteLength(args.content);
+      return {
+        content: [{ type: 'text', text: `wrote ${bytes} bytes to ${args.path}` }],
+        structuredContent: { path: args.path, bytes },
+      };
+    },
+  );
+
+  server.registerTool(
+    'list_directory',
+    {
+      title: 'List a directory',
+      description: 'Lists the entries of a directory inside the allowed roots.',
+      inputSchema: { path },
+      outputSchema: {
+        entries: z.array(z.object({ name: z.string(), type: z.string() })),
+        truncated: z.boolean(),
+      },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (args, extra) => {
+      const listing = await fs.list(args.path, { signal: extra.signal, context: getSecurityContext(extra) });
+      const entries = listing.entries.map((entry) => ({ name: entry.name, type: entry.type }));
+      const text = entries
+        .map((entry) => `${entry.type === 'directory' ? 'd' : '-'} ${entry.name}`)
+        .join('\n');
+      return {
+        content: [{ type: 'text', text: listing.truncated ? `${text}\n… (truncated)` : text }],
+        structuredContent: { entries, truncated: listing.truncated },
+      };
+    },
+  );
+
+  server.registerTool(
+    'run_command',
+    {
+      title: 'Run an allowed command',
+      description: 'Runs an allowlisted command (no shell) with arguments checked against its policy.',
+      inputSchema: {
+        command: boundedString({ maxChars: 64, pattern: /^[A-Za-z0-9_.-]+$/ }),
+        args: z
+          .array(boundedString({ maxChars: 4_096 }))
+          .max(64)
+          .default([]),
+      },
+      outputSchema: {
+        exitCode: z.number().nullable(),
+        stdout: z.string(),
+        stderr: z.string(),
+        truncated: z.boolean(),
+        timedOut: z.boolean(),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
+    },
+    async (args, extra) => {
+      const result = await exec.run(args.command, args.args, {
+        signal: extra.signal,
+        context: getSecurityContext(extra),
+      });
+      const summary = `exit ${result.exitCode ?? result.signal}${result.truncated ? ' (output cut)' : ''}${result.timedOut ? ' (timed out)' : ''}`;
+      return {
+        content: [
+          {
+            type: 'text',
+            text: `${summary}\n${result.stdout}${result.stderr ? `\nstderr:\n${result.stderr}` : ''}`,
+          },
+        ],
+        structuredContent: {
+          exitCode: result.exitCode,
+          stdout: result.stdout,
+          stderr: result.stderr,
+          truncated: result.truncated,
+          timedOut: result.timedOut,
+        },
+      };
+    },
+  );
+
+  server.registerTool(
+    'whoami',
+    {
+      title: 'Who am I',
+      description: 'The authenticated principal and its scopes.',
+      outputSchema: { subject: z.string(), scopes: z.array(z.string()), method: z.string() },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (extra) => {
+      const principal = getSecurityContext(extra)?.principal;
+      const who = {
+        subject: principal?.subject ?? 'anonymous',
+        scopes: [...(principal?.scopes ?? [])],
+        method: principal?.method ?? 'none',
+      };
+      return {
+        content: [
+          { type: 'text', text: `${who.subject} (${who.method}): ${who.scopes.join(' ') || 'no scopes'}` },
+        ],
+        structuredContent: who,
+      };
+    },
+  );
+
+  server.registerResource(
+    'sensitive-data',
+    SENSITIVE_URI,
+    {
+      title: 'Sensitive data',
+      description: 'A resource with its own scope and a strict rate limit.',
+      mimeType: 'text/plain',
+    },
+    async (uri) => ({
+      contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'The launch code is in another castle.' }],
+    }),
+  );
+}

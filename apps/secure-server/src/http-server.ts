@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
+import {
+  type AuthRequest,
+  authenticateNodeRequest,
+  checkDnsRebinding,
+  type ResourceServer,
+  type WardenAuthInfo,
+} from '@mcp-warden/auth';
+import {
+  createSecurityContext,
+  type EventSink,
+  isWardenError,
+  principalFromAuthInfo,
+  type SessionOwnership,
+} from '@mcp-warden/core';
+import { type ConnectionLimit, type HttpRateLimiter, limitConnections } from '@mcp-warden/ratelimit';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+
+/** What the HTTP front of the server is assembled from. */
+export interface HttpFrontOptions {
+  /** A fresh, secured `McpServer` (one per session, or per request when stateless). */
+  readonly newMcpServer: () => McpServer;
+  /** The OAuth resource server; `undefined` only with `insecureAllowNoAuth` on loopback. */
+  readonly resourceServer: ResourceServer | undefined;
+  /** Who unauthenticated loopback requests act as when there is no resource server. */
+  readonly anonymousAuthInfo?: WardenAuthInfo;
+  readonly rateLimiter: HttpRateLimiter;
+  readonly sessions: SessionOwnership;
+  readonly sessionMode: 'stateful' | 'stateless';
+  readonly maxSessions: number;
+  readonly maxConnections: number;
+  readonly maxBodyBytes: number;
+  readonly events: EventSink;
+  /** TLS options (`@mcp-warden/auth`'s `createTlsServerOptions`); plain HTTP when absent. */
+  readonly tls?: HttpsOptions;
+  /** Resumability store factory (SSE), optional. */
+  readonly transportOptions?: () => Partial<ConstructorParameters<typeof StreamableHTTPServerTransport>[0]>;
+}
+
+/** The running HTTP front. */
+export interface HttpFront {
+  readonly server: Server;
+  readonly connections: ConnectionLimit;
+  /** Open sessions (stateful mode). */
+  readonly sessionCount: () => number;
+  /** The transport of an open session. */
+  transportFor(sessionId: string | undefined): StreamableHTTPServerTransport | undefined;
+  /** Closes every session transport. */
+  closeSessions(): Promise<void>;
+}
+
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+function jsonError(res: ServerResponse, status: number, code: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}
+
+function isInitialize(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some(
+    (message) =>
+      typeof message === 'object' &&
+      message !== null &&
+      (message as { method?: unknown }).method === 'initialize',
+  );
+}
+
+/**
+ * Creates the HTTP(S) server: connection limit (503), security headers, Host/Origin validation
+ * (403), per-address rate limit (429), authentication (401/403, RFC 9728 metadata), then the SDK's
+ * Streamable HTTP transport with sessions bound to the principal that created them.
+ */
+export function createHttpFront(options: HttpFrontOptions): HttpFront {
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    if (options.tls !== undefined) res.setHeader('strict-transport-security', 'max-age=63072000');
+    const path = (req.url ?? '/').split('?')[0];
+
+    if (options.resourceServer === undefined) {
+      try {
+        checkDnsRebinding({ host: req.headers.host, origin: req.headers.origin }, req.socket.localAddress);
+      } catch (error) {
+        createSecurityContext(
+          { signal: AbortSignal.abort(), requestId: 'http' },
+          { sink: options.events },
+        ).emit({
+          type: 'malicious_dns_rebinding',
+          header: req.headers.origin === undefined ? 'host' : 'origin',
+          reason: isWardenError(error) ? error.code : 'rejected',
+        });
+        jsonError(res, 403, -32000, 'forbidden: host or origin not allowed');
+        return;
+      }
+    }
+    if (!(await options.rateLimiter.check(req, res))) return;
+
+    const isMetadata = options.resourceServer !== undefined && path === options.resourceServer.metadataPath;
+    if (path !== '/mcp' && !isMetadata) {
+      jsonError(res, 404, -32601, 'not found');
+      return;
+    }
+    const authReq = req as AuthRequest;
+    if (options.resourceServer !== undefined) {
+      const authInfo = await authenticateNodeRequest(options.resourceServer, authReq, res, {
+        maxBodyBytes: options.maxBodyBytes,
+      });
+      if (authInfo === undefined) return;
+    } else if (options.anonymousAuthInfo !== undefined) {
+      authReq.auth = {
+        ...options.anonymousAuthInfo,
+        extra: { ...options.anonymousAuthInfo.extra, remoteAddress: req.socket.remoteAddress },
+      };
+    }
+    const principal = principalFromAuthInfo(authReq.auth);
+
+    if (options.sessionMode === 'stateless') {
+      if (req.method !== 'POST') {
+        jsonError(res, 405, -32000, 'method not allowed in stateless mode');
+        return;
+      }
+      const server = options.newMcpServer();
+      // No session id generator: the SDK's stateless mode, a fresh transport for each request.
+      const transport = new StreamableHTTPServerTransport({ maxRequestBodySize: options.maxBodyBytes });
+      res.on('close', () => {
+        void transport.close();
+        void server.close();
+      });
+      await server.connect(transport);
+      await transport.handleRequest(authReq, res, authReq.body);
+      return;
+    }
+
+    const sessionHeader = req.headers['mcp-session-id'];
+    const sessionId = typeof sessionHeader === 'string' ? sessionHeader : undefined;
+    if (sessionId !== undefined) {
+      const transport = transports.get(sessionId);
+      if (transport === undefined) {
+        jsonError(res, 404, -32001, 'session not found');
+        return;
+      }
+      if (!options.sessions.allows(sessionId, principal)) {
+        createSecurityContext(
+          { signal: AbortSignal.abort(), requestId: 'http', sessionId, authInfo: authReq.auth },
+          { sink: options.events },
+        ).emit({ type: 'session_use_denied', reason: 'session belongs to another principal' });
+        jsonError(res, 403, -32003, 'forbidden: this session belongs to another principal');
+        return;
+      }
+      await transport.handleRequest(authReq, res, authReq.body);
+      return;
+    }
+    if (
+      req.method !== 'POST' ||
+      !isInitialize(authReq.body ?? (await readBodyForSdk(authReq, res, options)))
+    ) {
+      if (!res.headersSent) jsonError(res, 400, -32000, 'bad request: no valid session id');
+      return;
+    }
+    if (transports.size >= options.maxSessions) {
+      jsonError(res, 503, -32000, 'too many sessions');
+      return;
+    }
+    const server = options.newMcpServer();
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      maxRequestBodySize: options.maxBodyBytes,
+      ...options.transportOptions?.(),
+      onsessioninitialized: (id) => {
+        transports.set(id, transport);
+        options.sessions.claim(id, principal);
+      },
+    });
+    transport.onclose = () => {
+      const id = transport.sessionId;
+      if (id !== undefined) {
+        transports.delete(id);
+        options.sessions.release(id);
+      }
+      void server.close();
+    };
+    await server.connect(transport);
+    await transport.handleRequest(authReq, res, authReq.body);
+  };
+
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res).catch((error: unknown) => {
+      createSecurityContext(
+        { signal: AbortSignal.abort(), requestId: 'http' },
+        { sink: options.events },
+      ).emit({
+        type: 'internal_error',
+        correlationId: randomUUID(),
+        errorName: error instanceof Error ? error.name : typeof error,
+        errorMessage: error instanceof Error ? error.message : String(error),
+      });
+      jsonError(res, 500, -32603, 'internal error');
+    });
+  };
+  const server =
+    options.tls === undefined ? createHttpServer(listener) : createHttpsServer(options.tls, listener);
+  // Slow clients are cut: headers within 10 s, the whole request within 30 s, idle keep-alive 5 s.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  server.maxHeadersCount = 100;
+  const connections = limitConnections(server, {
+    maxConnections: options.maxConnections,
+    events: options.events,
+  });
+  return {
+    server,
+    connections,
+    sessionCount: () => transports.size,
+    transportFor: (sessionId) => (sessionId === undefined ? undefined : transports.get(sessionId)),
+    async closeSessions() {
+      await Promise.allSettled([...transports.values()].map((transport) => transport.close()));
+    },
+  };
+}
+
+/** Without auth there is no body parser in front; read the initialize body with the same bound. */
+async function readBodyForSdk(
+  req: AuthRequest,
+  res: ServerResponse,
+  options: HttpFrontOptions,
+): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  if (Number(req.headers['content-length'] ?? '0') > options.maxBodyBytes) {
+    jsonError(res, 413, -32600, 'request body too large');
+    return undefined;
+  }
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > options.maxBodyBytes) {
+      jsonError(res, 413, -32600, 'request body too large');
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    req.body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    jsonError(res, 400, -32700, 'parse error');
+    return undefined;
+  }
+  return req.body;
+}
