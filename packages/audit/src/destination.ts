@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, lstatSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ConfigError } from '@mcp-warden/core';
 import pino from 'pino';
 import { DEFAULT_ROTATION_BYTES, type RotationOptions, rotatedName, rotationIndexes } from './rotation.js';
@@ -35,9 +36,13 @@ function endBoom(boom: SonicBoom): Promise<void> {
   });
 }
 
-/** Refuses a log path that is a symlink or not a regular file; narrows an existing file to 0600. */
+/** Refuses a log path that is a symlink or a directory; narrows an existing regular file to 0600. */
 function prepareFile(path: string, onWarning: (message: string) => void): number {
-  if (!existsSync(path)) return 0;
+  if (!existsSync(path)) {
+    // Directories the log creates are owner-only too (an existing directory is left as it is).
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    return 0;
+  }
   const stat = lstatSync(path);
   if (stat.isSymbolicLink() || stat.isDirectory()) {
     throw new ConfigError(

@@ -89,6 +89,11 @@ const VALUE_PATTERNS: readonly (readonly [RegExp, string])[] = [
     `$1$2=${REDACTED}`,
   ],
   [/([?&])(key|code|sig|auth)=[^&\s#]+/gi, `$1$2=${REDACTED}`],
+  // Credential-bearing HTTP headers quoted in text (`Cookie: sid=…`), up to the end of the line.
+  [
+    /\b((?:proxy-)?authorization|(?:set-)?cookie|x-api-key|api-key|x-auth-token|x-access-token)(\s*:\s*)[^\r\n]+/gi,
+    `$1$2${REDACTED}`,
+  ],
   // `password: x` in messages, and `"token":"x"` in JSON embedded in a string.
   [
     /\b(password|passwd|pwd|passphrase|secret|api[-_ ]?key)(\s*:\s*)(?!\[REDACTED\])[^\s"']+/gi,

@@ -123,6 +123,7 @@ describe('durability', () => {
     await sink.close();
     const { statSync, symlinkSync, writeFileSync, chmodSync } = await import('node:fs');
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'sub')).mode & 0o777).toBe(0o700);
     const link = join(dir, 'link.log');
     symlinkSync(file, link);
     expect(() => createAuditSink({ file: link, handleSignals: false })).toThrow(

@@ -86,7 +86,7 @@ describe('redaction', () => {
         code: 'ERR_TOKEN_INVALID',
         kind: 'authentication',
         detail: { token: '[REDACTED]', note: 'key [REDACTED] rejected', privateKey: '[REDACTED]' },
-        cause: { name: 'Error', message: 'upstream said: Authorization: Bearer [REDACTED]' },
+        cause: { name: 'Error', message: 'upstream said: Authorization: [REDACTED]' },
       },
       note: 'uses [REDACTED] here',
     });
@@ -115,12 +115,14 @@ describe('redaction', () => {
         errorMessage: 'login failed for ann, password: Tr0ub4dor&3 (attempt 2)',
         body: '{"user":"ann","access_token":"opaque-abc-123","scope":"read"}',
         hint: 'retry with ?api_key=abc123def&page=2 or key=not-a-query',
+        dump: 'GET / HTTP/1.1\r\nHost: a\r\nCookie: sid=abc123; theme=dark\r\nX-Api-Key: k-998877\r\nAccept: */*',
       }),
     );
     expect(record).toMatchObject({
       errorMessage: 'login failed for ann, password: [REDACTED] (attempt 2)',
       body: '{"user":"ann","access_token":"[REDACTED]","scope":"read"}',
       hint: 'retry with ?api_key=[REDACTED]&page=2 or key=not-a-query',
+      dump: 'GET / HTTP/1.1\r\nHost: a\r\nCookie: [REDACTED]\r\nX-Api-Key: [REDACTED]\r\nAccept: */*',
     });
   });
 
