@@ -86,6 +86,7 @@ export interface JwtVerifier {
 }
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
+const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 function normalizeMediaType(value: string): string {
   const lower = value.toLowerCase();
@@ -213,6 +214,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const algorithms = [...byAlg.keys()];
   const required = [...new Set(['exp', ...(options.requiredClaims ?? ['sub'])])];
   const now = options.now ?? Date.now;
+  const customClock = options.now !== undefined;
   const cache = options.cache === false ? undefined : new TokenCache<VerifiedToken>(options.cache);
   if (warnings.length > 0) {
     options.events?.emit({
@@ -227,32 +229,25 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
 
   const joseOptions = {
     algorithms,
-    issuer: issuers,
+    issuer: issuers.length === 1 ? issuers[0]! : issuers,
     audience: resource,
     requiredClaims: required,
     clockTolerance: tolerance,
     ...(maxAge === undefined ? {} : { maxTokenAge: maxAge }),
   };
 
-  const precheck = (token: string): Record<string, unknown> => {
-    if (typeof token !== 'string' || token.length === 0) throw tokenError('ERR_TOKEN_MALFORMED');
-    if (token.length > maxBytes)
-      throw tokenError('ERR_TOKEN_TOO_LARGE', { detail: { length: token.length } });
-    const parts = token.split('.');
-    if (parts.length === 5) throw tokenError('ERR_TOKEN_UNSUPPORTED', { detail: { reason: 'JWE' } });
-    if (parts.length !== 3) throw tokenError('ERR_TOKEN_MALFORMED');
-    const header = decodeSegment(parts[0]!);
+  /** Header rules jose does not apply: alg routing, JWE/nested refusal, `typ` mode. Throws on failure. */
+  const checkHeader = (header: Readonly<Record<string, unknown>>): KeyResolver => {
     const { alg, typ, cty, enc } = header;
-    if (typeof alg !== 'string' || !byAlg.has(alg)) {
+    const resolver = typeof alg === 'string' ? byAlg.get(alg) : undefined;
+    if (resolver === undefined) {
       throw tokenError('ERR_TOKEN_ALG_NOT_ALLOWED', {
         detail: { alg: typeof alg === 'string' ? alg : null },
       });
     }
     if (enc !== undefined) throw tokenError('ERR_TOKEN_UNSUPPORTED', { detail: { reason: 'enc' } });
-    if (cty !== undefined) {
-      if (typeof cty !== 'string' || normalizeMediaType(cty) === 'jwt') {
-        throw tokenError('ERR_TOKEN_UNSUPPORTED', { detail: { reason: 'nested token' } });
-      }
+    if (cty !== undefined && (typeof cty !== 'string' || normalizeMediaType(cty) === 'jwt')) {
+      throw tokenError('ERR_TOKEN_UNSUPPORTED', { detail: { reason: 'nested token' } });
     }
     if (typ === undefined) {
       if (typMode === 'strict') throw tokenError('ERR_TOKEN_TYPE_INVALID', { detail: { typ: null } });
@@ -261,11 +256,26 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       const ok = normalized === 'at+jwt' || (typMode === 'lenient' && normalized === 'jwt');
       if (!ok) throw tokenError('ERR_TOKEN_TYPE_INVALID', { detail: { typ: String(typ).slice(0, 64) } });
     }
-    if (parts[2]!.length === 0 || !B64URL.test(parts[2]!) || !B64URL.test(parts[1]!)) {
-      throw tokenError('ERR_TOKEN_MALFORMED');
-    }
-    return header;
+    return resolver;
   };
+
+  /** Classifies a token that is not three non-empty base64url segments. Always throws. */
+  const refuseMalformed = (token: string): never => {
+    if (typeof token !== 'string' || token.length === 0) throw tokenError('ERR_TOKEN_MALFORMED');
+    if (token.length > maxBytes)
+      throw tokenError('ERR_TOKEN_TOO_LARGE', { detail: { length: token.length } });
+    const parts = token.split('.');
+    if (parts.length === 5) throw tokenError('ERR_TOKEN_UNSUPPORTED', { detail: { reason: 'JWE' } });
+    if (parts.length !== 3) throw tokenError('ERR_TOKEN_MALFORMED');
+    // A readable header decides the code (e.g. `alg: none` with an empty signature).
+    checkHeader(decodeSegment(parts[0]!));
+    throw tokenError('ERR_TOKEN_MALFORMED');
+  };
+
+  // The key is chosen by configuration from the header jose has already parsed (and whose `alg` it has
+  // checked against the same allowlist); returned synchronously when at hand.
+  const getKey = (header: JWSHeaderParameters): CryptoKey | KeyObject | Promise<CryptoKey | KeyObject> =>
+    checkHeader(header as Record<string, unknown>).getKey(header);
 
   const finish = (result: Awaited<ReturnType<typeof jwtVerify>>, nowMs: number): VerifiedToken => {
     const { payload, protectedHeader } = result;
@@ -282,37 +292,42 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     if (identity === undefined || identity.length === 0) {
       throw tokenError('ERR_TOKEN_CLAIM_INVALID', { detail: { claim: 'sub' } });
     }
-    const scopes = Object.freeze(scopesFromClaims(payload as Record<string, unknown>));
-    const binding = readBinding(payload);
-    return Object.freeze({
+    // Not frozen (a measurable cost per token); the types are read-only and the cache hands out the
+    // same object, so callers must not mutate it.
+    return {
       subject: identity,
       clientId: (clientIdClaim as string | undefined) ?? identity,
       issuer: payload.iss as string,
-      scopes,
+      scopes: scopesFromClaims(payload as Record<string, unknown>),
       expiresAt: payload.exp as number,
-      claims: Object.freeze(payload),
-      header: Object.freeze(protectedHeader),
-      binding,
-    });
+      claims: payload,
+      header: protectedHeader,
+      binding: readBinding(payload),
+    };
   };
 
   const verifyUncached = (token: string, nowMs: number): Promise<VerifiedToken> => {
-    let key: CryptoKey | KeyObject | Promise<CryptoKey | KeyObject>;
-    try {
-      const header = precheck(token);
-      // The header was parsed above and the alg is on the allowlist, so the key is chosen here by
-      // configuration; jose re-checks alg against the same allowlist.
-      key = byAlg.get(header.alg as string)!.getKey(header as JWSHeaderParameters);
-    } catch (error) {
-      return Promise.reject(mapVerificationError(error));
+    if (typeof token !== 'string' || token.length > maxBytes || !COMPACT_JWS.test(token)) {
+      try {
+        refuseMalformed(token);
+      } catch (error) {
+        return Promise.reject(mapVerificationError(error));
+      }
     }
-    const options = { ...joseOptions, currentDate: new Date(nowMs) };
-    const verified =
-      key instanceof Promise ? key.then((k) => jwtVerify(token, k, options)) : jwtVerify(token, key, options);
-    return verified.then(
+    const options = customClock ? { ...joseOptions, currentDate: new Date(nowMs) } : joseOptions;
+    return jwtVerify(token, getKey, options).then(
       (result) => finish(result, nowMs),
       (error: unknown) => {
-        throw mapVerificationError(error);
+        const mapped = mapVerificationError(error);
+        if (mapped.code !== 'ERR_TOKEN_MALFORMED') throw mapped;
+        // jose refuses a bad header (e.g. a missing or non-string alg) before our header rules run;
+        // classify it with them so the code does not depend on which check ran first.
+        try {
+          checkHeader(decodeSegment(token.slice(0, token.indexOf('.'))));
+        } catch (headerError) {
+          throw mapVerificationError(headerError);
+        }
+        throw mapped;
       },
     );
   };
