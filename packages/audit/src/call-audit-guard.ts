@@ -31,8 +31,27 @@ const DENIED_KINDS: ReadonlySet<string> = new Set([
   'exec',
 ]);
 
+/** JSON-RPC errors from the SDK itself (unknown resource, bad params) carry a numeric `code`. */
+const isProtocolError = (error: unknown): boolean =>
+  error instanceof Error && typeof (error as { code?: unknown }).code === 'number';
+
+/**
+ * Core hands errors of the SDK's own handler to guards wrapped in a private `{ error }` object (so
+ * that it can rethrow them untouched); look through it.
+ */
+function unwrap(thrown: unknown): unknown {
+  if (thrown instanceof Error || typeof thrown !== 'object' || thrown === null) return thrown;
+  return 'error' in thrown ? (thrown as { error: unknown }).error : thrown;
+}
+
 function outcomeOfError(error: unknown): EventOutcome {
-  return isWardenError(error) && DENIED_KINDS.has(error.kind) ? 'denied' : 'error';
+  if (isWardenError(error)) return DENIED_KINDS.has(error.kind) ? 'denied' : 'error';
+  return isProtocolError(error) ? 'failure' : 'error';
+}
+
+function codeOfError(error: unknown): string | undefined {
+  if (isWardenError(error)) return error.code;
+  return isProtocolError(error) ? undefined : 'ERR_INTERNAL';
 }
 
 function codeOfResult(result: CallResult): string | undefined {
@@ -74,8 +93,8 @@ export function auditCalls(): Guard {
       }
       return result;
     } catch (error) {
-      outcome = outcomeOfError(error);
-      code = isWardenError(error) ? error.code : 'ERR_INTERNAL';
+      outcome = outcomeOfError(unwrap(error));
+      code = codeOfError(unwrap(error));
       throw error;
     } finally {
       call.context.emit({

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -79,6 +79,23 @@ describe('durability', () => {
     expect(emitted).toBeGreaterThanOrEqual(50);
     expect(readLines(file)).toHaveLength(emitted + 2);
     expect((await verifyAuditLog(file, { requireClosed: true })).ok).toBe(true);
+  }, 30_000);
+
+  it('writes to stdout and loses nothing there on exit either', async () => {
+    const dir = tempDir();
+    const proc = start(['-', 'stdout', '1000']);
+    let out = '';
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const result = await exited(proc);
+    expect(result.code).toBe(0);
+    const copy = join(dir, 'stdout.log');
+    writeFileSync(copy, out);
+    expect(readLines(copy)).toHaveLength(1000 + 2);
+    expect((await verifyAuditLog(copy, { requireClosed: true })).chains).toEqual([
+      expect.objectContaining({ instance: 'stdout-child', lines: 1002, closed: true }),
+    ]);
   }, 30_000);
 
   it('writes authn/authz failures before emit returns, so even SIGKILL keeps them', async () => {

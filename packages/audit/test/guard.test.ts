@@ -94,6 +94,7 @@ describe('auditCalls guard', () => {
     const broken = await client.callTool({ name: 'broken', arguments: {} });
     expect(broken.isError).toBe(true);
     await client.readResource({ uri: 'notes://7' });
+    await expect(client.readResource({ uri: 'unknown://x' })).rejects.toThrow();
     await client.getPrompt({ name: 'summarize', arguments: { topic: 'x' } });
     await client.close();
     await sink.close();
@@ -104,6 +105,7 @@ describe('auditCalls guard', () => {
       ['tool:write_note', 'denied', 'ERR_INSUFFICIENT_SCOPE'],
       ['tool:broken', 'failure', 'ERR_INTERNAL'],
       ['resource:notes://7', 'success', undefined],
+      ['resource:unknown://x', 'failure', undefined],
       ['prompt:summarize', 'success', undefined],
     ]);
     for (const call of calls) {
