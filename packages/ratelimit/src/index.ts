@@ -44,4 +44,4 @@ export {
 } from './rule.js';
 export { slidingWindow } from './sliding-window.js';
 export type { RateLimitStore } from './store.js';
-export { storeKey } from './store-key.js';
+export { boundedKey, storeKey } from './store-key.js';

@@ -5,7 +5,7 @@ import { gcra } from './gcra.js';
 import { assertCost, type RateLimitRule } from './rule.js';
 import { slidingWindow } from './sliding-window.js';
 import type { RateLimitStore } from './store.js';
-import { storeKey } from './store-key.js';
+import { boundedKey } from './store-key.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -39,8 +39,11 @@ export class MemoryStore implements RateLimitStore {
   readonly name: string = 'memory';
   readonly #maxKeys: number;
   readonly #now: () => number;
-  readonly #slots = new Map<string, number>();
+  /** One key → slot map per rule id, so a lookup needs no string concatenation. */
+  readonly #tables = new Map<string, Map<string, number>>();
   #keys: string[] = [];
+  #tableOfSlot: Map<string, number>[] = [];
+  #size = 0;
   #state: Float64Array;
   #prev: Int32Array;
   #next: Int32Array;
@@ -66,7 +69,7 @@ export class MemoryStore implements RateLimitStore {
   /** The synchronous form of {@link MemoryStore.consume}; throws instead of rejecting. */
   consumeSync(key: string, rule: RateLimitRule, cost: number): Decision {
     assertCost(rule, cost);
-    const slot = this.#slotFor(storeKey(rule.name, key));
+    const slot = this.#slotFor(this.#table(rule.id), boundedKey(key));
     const at = slot * STRIDE;
     const now = this.#now();
     switch (rule.algorithm) {
@@ -89,17 +92,26 @@ export class MemoryStore implements RateLimitStore {
 
   /** Forgets one key of one rule (e.g. after a successful login). */
   reset(key: string, rule: RateLimitRule): void {
-    const slot = this.#slots.get(storeKey(rule.name, key));
+    const slot = this.#tables.get(rule.id)?.get(boundedKey(key));
     if (slot === undefined) return;
     this.#state.fill(0, slot * STRIDE, slot * STRIDE + STRIDE);
   }
 
   stats(): MemoryStoreStats {
-    return { keys: this.#slots.size, maxKeys: this.#maxKeys, evictions: this.#evictions };
+    return { keys: this.#size, maxKeys: this.#maxKeys, evictions: this.#evictions };
   }
 
-  #slotFor(key: string): number {
-    const found = this.#slots.get(key);
+  #table(ruleId: string): Map<string, number> {
+    let table = this.#tables.get(ruleId);
+    if (table === undefined) {
+      table = new Map();
+      this.#tables.set(ruleId, table);
+    }
+    return table;
+  }
+
+  #slotFor(table: Map<string, number>, key: string): number {
+    const found = table.get(key);
     if (found !== undefined) {
       if (found !== this.#head) {
         this.#unlink(found);
@@ -107,18 +119,23 @@ export class MemoryStore implements RateLimitStore {
       }
       return found;
     }
-    let slot = this.#slots.size;
+    let slot = this.#size;
     if (slot >= this.#maxKeys) {
       slot = this.#tail;
       this.#unlink(slot);
-      this.#slots.delete(this.#keys[slot]!);
+      this.#tableOfSlot[slot]!.delete(this.#keys[slot]!);
       this.#evictions++;
-    } else if (slot >= this.#prev.length) {
-      this.#grow();
+    } else {
+      if (slot >= this.#prev.length) this.#grow();
+      this.#size++;
     }
     this.#keys[slot] = key;
-    this.#state.fill(0, slot * STRIDE, slot * STRIDE + STRIDE);
-    this.#slots.set(key, slot);
+    this.#tableOfSlot[slot] = table;
+    const at = slot * STRIDE;
+    this.#state[at] = 0;
+    this.#state[at + 1] = 0;
+    this.#state[at + 2] = 0;
+    table.set(key, slot);
     this.#pushFront(slot);
     return slot;
   }

@@ -23,8 +23,11 @@ export interface IoredisLike {
 /** Adapts a client of the official `redis` package. The connection stays yours to open and close. */
 export function nodeRedisScripts(client: NodeRedisLike): RedisScriptRunner {
   return {
-    evalSha: (sha, keys, args) => client.evalSha(sha, { keys: [...keys], arguments: [...args] }),
-    eval: (script, keys, args) => client.eval(script, { keys: [...keys], arguments: [...args] }),
+    // The client only reads the arrays; no copy per call.
+    evalSha: (sha, keys, args) =>
+      client.evalSha(sha, { keys: keys as string[], arguments: args as string[] }),
+    eval: (script, keys, args) =>
+      client.eval(script, { keys: keys as string[], arguments: args as string[] }),
   };
 }
 

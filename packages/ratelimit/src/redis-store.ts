@@ -37,13 +37,18 @@ export interface RedisStoreOptions {
   readonly retryIntervalMs?: number;
   /** Where `ratelimit_store_degraded` / `ratelimit_store_recovered` go. Default: none. */
   readonly events?: EventSink;
-  /** The clock for the retry interval, in ms. Default: `Date.now`. */
+  /** The clock for timeouts and the retry interval, in ms. Default: `Date.now`. */
   readonly now?: () => number;
 }
 
 const PREFIX = /^[A-Za-z0-9_.:-]{0,64}$/;
 
 class StoreTimeoutError extends Error {}
+
+interface Pending {
+  readonly deadline: number;
+  readonly fail: (error: unknown) => void;
+}
 
 /**
  * A store shared by every instance through Redis: one `EVALSHA` round trip per decision (the script
@@ -61,6 +66,9 @@ export class RedisStore implements RateLimitStore {
   readonly #now: () => number;
   readonly #fallback: { readonly store: MemoryStore; readonly instances: number } | undefined;
   readonly #fallbackRules = new WeakMap<RateLimitRule, RateLimitRule>();
+  readonly #argsByRule = new WeakMap<RateLimitRule, readonly string[]>();
+  readonly #pending = new Set<Pending>();
+  #sweeper: NodeJS.Timeout | undefined;
   #degraded = false;
   #nextProbeAt = 0;
 
@@ -120,42 +128,70 @@ export class RedisStore implements RateLimitStore {
       if (now < this.#nextProbeAt) return this.#whileDown(key, rule, cost);
       this.#nextProbeAt = now + this.#retryIntervalMs;
     }
-    const redisKey = `${this.#prefix}{${storeKey(rule.name, key)}}`;
-    const args = [
-      rule.algorithm === 'gcra' ? '1' : rule.algorithm === 'sliding-window' ? '2' : '3',
-      String(rule.periodMs * 1000),
-      String(rule.limit),
-      String(rule.burst),
-      String(cost),
-    ];
-    return this.#run(redisKey, args).then(
-      (reply) => {
+    const keys = [`${this.#prefix}{${storeKey(rule.id, key)}}`];
+    const args = [...this.#ruleArgs(rule), cost === 1 ? '1' : String(cost)];
+    return new Promise<Decision>((resolve, reject) => {
+      const fail = (error: unknown): void => {
+        if (this.#pending.delete(pending)) this.#failed(error, key, rule, cost).then(resolve, reject);
+      };
+      const pending: Pending = { deadline: this.#now() + this.#timeoutMs, fail };
+      this.#pending.add(pending);
+      if (this.#sweeper === undefined) this.#startSweeper();
+      const onReply = (reply: unknown): void => {
+        if (!this.#pending.has(pending)) return;
         const decision = toDecision(reply);
-        if (decision === undefined)
-          return this.#failed(new Error('unexpected script reply'), key, rule, cost);
+        if (decision === undefined) {
+          fail(new Error('unexpected script reply'));
+          return;
+        }
+        this.#pending.delete(pending);
         if (this.#degraded) this.#recovered();
-        return decision;
-      },
-      (error: unknown) => this.#failed(error, key, rule, cost),
-    );
+        resolve(decision);
+      };
+      this.#scripts.evalSha(RATE_LIMIT_SCRIPT_SHA, keys, args).then(onReply, (error: unknown) => {
+        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+          this.#scripts.eval(RATE_LIMIT_SCRIPT, keys, args).then(onReply, fail);
+        } else {
+          fail(error);
+        }
+      });
+    });
   }
 
-  #run(redisKey: string, args: readonly string[]): Promise<unknown> {
-    const keys = [redisKey];
-    const attempt = this.#scripts.evalSha(RATE_LIMIT_SCRIPT_SHA, keys, args).catch((error: unknown) => {
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-        return this.#scripts.eval(RATE_LIMIT_SCRIPT, keys, args);
+  #ruleArgs(rule: RateLimitRule): readonly string[] {
+    let args = this.#argsByRule.get(rule);
+    if (args === undefined) {
+      args = [
+        rule.algorithm === 'gcra' ? '1' : rule.algorithm === 'sliding-window' ? '2' : '3',
+        String(rule.periodMs * 1000),
+        String(rule.limit),
+        String(rule.burst),
+      ];
+      this.#argsByRule.set(rule, args);
+    }
+    return args;
+  }
+
+  /**
+   * One interval timer for every call in flight (a timer per call costs more than the rest of the
+   * client-side work): calls past their deadline fail as timeouts. It stops when nothing is pending.
+   */
+  #startSweeper(): void {
+    const every = Math.max(5, Math.min(50, Math.floor(this.#timeoutMs / 4)));
+    this.#sweeper = setInterval(() => {
+      if (this.#pending.size === 0) {
+        clearInterval(this.#sweeper);
+        this.#sweeper = undefined;
+        return;
       }
-      throw error;
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new StoreTimeoutError(`no answer within ${this.#timeoutMs} ms`)),
-        this.#timeoutMs,
-      );
-    });
-    return Promise.race([attempt, timeout]).finally(() => clearTimeout(timer));
+      const now = this.#now();
+      for (const pending of this.#pending) {
+        if (pending.deadline <= now) {
+          pending.fail(new StoreTimeoutError(`no answer within ${this.#timeoutMs} ms`));
+        }
+      }
+    }, every);
+    this.#sweeper.unref();
   }
 
   #failed(error: unknown, key: string, rule: RateLimitRule, cost: number): Promise<Decision> {

@@ -20,6 +20,11 @@ export interface RateLimitRuleSpec {
 /** A validated rule, as stores take it. Build it with {@link rateLimitRule}. */
 export interface RateLimitRule {
   readonly name: string;
+  /**
+   * `name:algorithm` (`default:gcra`): the namespace of the rule's keys in a store, so that changing a
+   * rule's algorithm never reads state written by another one.
+   */
+  readonly id: string;
   readonly algorithm: RateLimitAlgorithm;
   readonly limit: number;
   readonly periodMs: number;
@@ -58,7 +63,15 @@ export function rateLimitRule(spec: RateLimitRuleSpec): RateLimitRule {
   if (spec.burst !== undefined && algorithm !== 'gcra') {
     throw invalid('burst applies to the gcra algorithm only', { algorithm });
   }
-  return Object.freeze({ name, algorithm, limit, periodMs, burst, emissionIntervalMs: periodMs / limit });
+  return Object.freeze({
+    name,
+    id: `${name}:${algorithm}`,
+    algorithm,
+    limit,
+    periodMs,
+    burst,
+    emissionIntervalMs: periodMs / limit,
+  });
 }
 
 /**

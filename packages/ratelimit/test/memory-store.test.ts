@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, rateLimitRule, storeKey } from '../src/index.js';
+import { boundedKey, MemoryStore, rateLimitRule, storeKey } from '../src/index.js';
 
 describe('MemoryStore', () => {
   it('1,000 concurrent calls on one key with a limit of 100 allow exactly 100', async () => {
@@ -74,10 +74,13 @@ describe('MemoryStore', () => {
 
 describe('storeKey', () => {
   it('keeps plain keys and hashes anything else to a bounded, brace-free key', () => {
-    expect(storeKey('default', 'sub:ann@example.com')).toBe('default:sub:ann@example.com');
+    expect(storeKey('default:gcra', 'sub:ann@example.com')).toBe('default:gcra:sub:ann@example.com');
     const long = storeKey('default', 'x'.repeat(100_000));
     expect(long.length).toBeLessThan(60);
     expect(storeKey('default', 'a{b}c')).toMatch(/^default:#[A-Za-z0-9_-]{43}$/);
+    // Keys that start with the hash mark are hashed too, so they cannot pose as a hashed key.
+    expect(boundedKey('#abc')).toMatch(/^#[A-Za-z0-9_-]{43}$/);
+    expect(boundedKey('sub:ann')).toBe('sub:ann');
   });
 
   it('property: distinct keys stay distinct, and no store key contains a brace or exceeds 270 chars', () => {

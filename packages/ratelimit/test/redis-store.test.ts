@@ -124,9 +124,9 @@ describe('RedisStore on the real Redis', () => {
     expect(keys).toHaveLength(3);
     expect(keys).toEqual(
       expect.arrayContaining([
-        `${keyPrefix}{default:sub:ann}`,
-        `${keyPrefix}{sw:sub:ann}`,
-        expect.stringMatching(/\{fw:#[\w-]{43}\}$/),
+        `${keyPrefix}{default:gcra:sub:ann}`,
+        `${keyPrefix}{sw:sliding-window:sub:ann}`,
+        expect.stringMatching(/\{fw:fixed-window:#[\w-]{43}\}$/),
       ]),
     );
     for (const key of keys) {
