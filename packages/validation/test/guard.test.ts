@@ -1,5 +1,13 @@
-import { memorySink, secureMcpServer } from '@mcp-warden/core';
+import {
+  type Call,
+  type CallResult,
+  createSecurityContext,
+  memorySink,
+  resolvePolicy,
+  secureMcpServer,
+} from '@mcp-warden/core';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -282,5 +290,67 @@ describe('validationGuard: output', () => {
     expect(prompt.messages[0]?.content).toEqual({ type: 'text', text: 'hi' });
     expect(events.events.map((event) => event.type)).toEqual(['malicious_output', 'malicious_output']);
     await client.close();
+  });
+});
+
+describe('validationGuard: properties (called directly)', () => {
+  const events = memorySink();
+  const call = (args: Record<string, unknown>, inputSchema?: unknown): Call => ({
+    kind: 'tool',
+    name: 'prop',
+    arguments: args,
+    inputSchema,
+    policy: resolvePolicy(undefined, undefined),
+    context: createSecurityContext({ signal: new AbortController().signal, requestId: 1 }, { sink: events }),
+  });
+  const ok: CallResult = { content: [{ type: 'text', text: 'ok' }] };
+  const guard = validationGuard({
+    limits: { maxDepth: 4, maxKeys: 100, maxArrayLength: 100, maxTotalBytes: 65_536 },
+  });
+  const forbidden = ['__proto__', 'constructor', 'prototype'];
+  // Depth: the arguments object (1) + at most 3 nested containers from jsonValue({ maxDepth: 2 }).
+  const withinLimits = fc
+    .dictionary(
+      fc.string({ maxLength: 10 }).filter((key) => !forbidden.includes(key)),
+      fc.jsonValue({ maxDepth: 2 }),
+      { maxKeys: 8 },
+    )
+    .filter((value) => !/"(__proto__|constructor|prototype)":/.test(JSON.stringify(value)));
+
+  it('passes random JSON within the limits to the handler, unchanged', async () => {
+    await fc.assert(
+      fc.asyncProperty(withinLimits, async (args) => {
+        let seen: unknown;
+        const result = await guard(call(args), async (forwarded) => {
+          seen = forwarded?.arguments ?? args;
+          return ok;
+        });
+        expect(result).toEqual(ok);
+        expect(seen).toBe(args);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses random JSON pushed one level past maxDepth, without calling the handler', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 2 }), async (leaf) => {
+        const args = { a: { b: { c: { d: leaf } } } }; // depth 5 once d holds an object; 4 otherwise
+        const deep = typeof leaf === 'object' && leaf !== null && JSON.stringify(leaf).length < 1_000;
+        fc.pre(deep || typeof leaf !== 'object' || leaf === null);
+        let called = false;
+        const attempt = guard(call(args), async () => {
+          called = true;
+          return ok;
+        });
+        if (deep) {
+          await expect(attempt).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+          expect(called).toBe(false);
+        } else {
+          await expect(attempt).resolves.toEqual(ok);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -42,6 +42,17 @@ describe('sanitizeText: ANSI and OSC escape sequences', () => {
     expect(result.removed).toEqual({ ansi: 5 });
   });
 
+  it('removes sequences that make the terminal answer or write the clipboard (DSR, DECRQSS, OSC 52)', () => {
+    const attack = `a${ESC}[6n${ESC}[c${ESC}P$q"p${ESC}\\${ESC}]52;c;cm0gLXJmIH4=${ESC}\\${ESC}[?1049h${ESC}[?2004lb`;
+    const result = sanitizeText(attack);
+    expect(result.text).toBe('ab');
+    expect(result.removed).toEqual({ ansi: 6 });
+  });
+
+  it('removes colon-separated SGR parameters and private-mode sequences whole', () => {
+    expect(sanitizeText(`${ESC}[38:2::255:0:0mx${ESC}[>4;2m${ESC}[=5uy`).text).toBe('xy');
+  });
+
   it('drops only the introducer of an unterminated OSC so the rest stays visible, and a lone ESC', () => {
     const result = sanitizeText(`a${ESC}]0;never ends`);
     expect(result.text).toBe('a0;never ends');
