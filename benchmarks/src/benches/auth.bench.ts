@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createJwtVerifier, type JwtVerifier, type KeySource } from '@mcp-warden/auth';
 import { type CryptoKey, exportSPKI, generateKeyPair, jwtVerify, type KeyObject, SignJWT } from 'jose';
-import type { Comparison, Pair } from '../harness.js';
+import type { Comparison, Measurement, Pair, RunOptions } from '../harness.js';
 
 type Alg = 'HS256' | 'ES256' | 'RS256' | 'EdDSA';
 
@@ -99,3 +99,49 @@ export const comparisons: readonly Comparison[] = [
   ...ALGS.map((alg) => comparison(alg, 'cached', 1)),
   comparison('ES256', 'cached', 64),
 ];
+
+/** Memory held by the verified-token cache per entry (10000 distinct HS256 tokens), from heap deltas. */
+export async function measure(options: RunOptions): Promise<readonly Measurement[]> {
+  const count = options.quick ? 2000 : 10_000;
+  const secret = new Uint8Array(randomBytes(32));
+  const source: KeySource = { type: 'hmac', secrets: [{ secret, kid: 'k1' }], algorithms: ['HS256'] };
+  const now = Math.floor(Date.now() / 1000);
+  const tokens = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      new SignJWT({
+        iss: ISSUER,
+        aud: RESOURCE,
+        sub: `user-${i}`,
+        scope: 'files:read files:write',
+        iat: now,
+        exp: now + 3600,
+      })
+        .setProtectedHeader({ alg: 'HS256', kid: 'k1', typ: 'at+jwt' })
+        .sign(secret),
+    ),
+  );
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const verifier = createJwtVerifier({
+    issuer: ISSUER,
+    resource: RESOURCE,
+    keys: [source],
+    cache: { maxEntries: count },
+  });
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  for (const token of tokens) await verifier.verify(token);
+  gc?.();
+  const after = process.memoryUsage().heapUsed;
+  return [
+    {
+      name: 'auth/token-cache-memory',
+      candidateLabel: `verified-token cache, ${verifier.cacheSize} entries`,
+      candidate: Math.round((after - before) / verifier.cacheSize),
+      unit: 'bytes/entry',
+      note:
+        gc === undefined
+          ? 'heap delta without forced GC (run node with --expose-gc for a tighter figure)'
+          : 'heap delta after GC',
+    },
+  ];
+}

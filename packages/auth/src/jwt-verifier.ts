@@ -272,10 +272,28 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     throw tokenError('ERR_TOKEN_MALFORMED');
   };
 
-  // The key is chosen by configuration from the header jose has already parsed (and whose `alg` it has
-  // checked against the same allowlist); returned synchronously when at hand.
-  const getKey = (header: JWSHeaderParameters): CryptoKey | KeyObject | Promise<CryptoKey | KeyObject> =>
-    checkHeader(header as Record<string, unknown>).getKey(header);
+  // Hot path: the header segment repeats across an issuer's tokens, so the outcome of the header rules
+  // (and, for static sources, the key) is memoised per header segment. Only headers that passed the
+  // rules are stored; the map is bounded and emptied by reload().
+  interface HeaderEntry {
+    readonly header: JWSHeaderParameters;
+    readonly resolver: KeyResolver;
+    key: CryptoKey | KeyObject | undefined;
+  }
+  const headers = new Map<string, HeaderEntry>();
+  const keyFor = (segment: string): CryptoKey | KeyObject | Promise<CryptoKey | KeyObject> => {
+    let entry = headers.get(segment);
+    if (entry === undefined) {
+      const header = decodeSegment(segment) as JWSHeaderParameters;
+      entry = { header, resolver: checkHeader(header as Record<string, unknown>), key: undefined };
+      if (headers.size >= 256) headers.clear();
+      headers.set(segment, entry);
+    }
+    if (entry.key !== undefined) return entry.key;
+    const key = entry.resolver.getKey(entry.header);
+    if (entry.resolver.static && !(key instanceof Promise)) entry.key = key;
+    return key;
+  };
 
   const finish = (result: Awaited<ReturnType<typeof jwtVerify>>, nowMs: number): VerifiedToken => {
     const { payload, protectedHeader } = result;
@@ -315,7 +333,15 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       }
     }
     const options = customClock ? { ...joseOptions, currentDate: new Date(nowMs) } : joseOptions;
-    return jwtVerify(token, getKey, options).then(
+    let key: CryptoKey | KeyObject | Promise<CryptoKey | KeyObject>;
+    try {
+      key = keyFor(token.slice(0, token.indexOf('.')));
+    } catch (error) {
+      return Promise.reject(mapVerificationError(error));
+    }
+    const verified =
+      key instanceof Promise ? key.then((k) => jwtVerify(token, k, options)) : jwtVerify(token, key, options);
+    return verified.then(
       (result) => finish(result, nowMs),
       (error: unknown) => {
         const mapped = mapVerificationError(error);
@@ -366,6 +392,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     },
     async reload() {
       cache?.clear();
+      headers.clear();
       await Promise.all(resolvers.map((resolver) => resolver.reload()));
       cache?.clear();
     },

@@ -111,6 +111,8 @@ export type KeySource = JwksUriSource | LocalJwksSource | PublicKeySource | Hmac
 /** What a key source can verify; built once from configuration. */
 export interface KeyResolver {
   readonly algorithms: ReadonlySet<string>;
+  /** True when the key for a given header never changes until `reload()` (so it may be memoised). */
+  readonly static: boolean;
   /** The key for this header; synchronous when it is already at hand (saves a promise hop per token). */
   getKey(header: JWSHeaderParameters): CryptoKey | KeyObject | Promise<CryptoKey | KeyObject>;
   reload(): Promise<void>;
@@ -197,6 +199,7 @@ function hmacResolver(source: HmacSecretSource): KeyResolver {
   });
   return {
     algorithms: new Set(source.algorithms),
+    static: true,
     getKey(header) {
       const alg = header.alg as HmacAlgorithm;
       const entry = selectByKid(entries, header.kid);
@@ -244,6 +247,7 @@ function publicKeyResolver(source: PublicKeySource): KeyResolver {
   }
   return {
     algorithms: new Set(source.algorithms),
+    static: true,
     getKey(header) {
       const fit = KEY_FIT[header.alg as AsymmetricAlgorithm];
       return selectByKid(
@@ -310,6 +314,7 @@ function localJwksResolver(source: LocalJwksSource): KeyResolver {
   let set = load();
   return {
     algorithms: new Set(source.algorithms),
+    static: false,
     async getKey(header) {
       try {
         return await set(header);
@@ -347,6 +352,7 @@ function remoteJwksResolver(source: JwksUriSource, warnings: string[]): KeyResol
   });
   return {
     algorithms: new Set(source.algorithms),
+    static: false,
     async getKey(header) {
       try {
         return await set(header);
