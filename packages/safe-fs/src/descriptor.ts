@@ -94,7 +94,25 @@ export const O: {
   NOCTTY: flag('O_NOCTTY'),
 });
 
-const PROC_FD = '/proc/self/fd';
+/** Where Linux lists the process's descriptors. */
+export const PROC_FD = '/proc/self/fd';
+
+/**
+ * `O_PATH` (Linux ≥ 2.6.39; `fstat` on it since 3.6). Node exports no constant, but passes flags to
+ * open(2) unchanged; the value is the same on every architecture Node runs on (it differs only on
+ * alpha, parisc and sparc).
+ */
+export const O_PATH = 0o10000000;
+const PATH_ARCHES: ReadonlySet<string> = new Set([
+  'x64',
+  'arm64',
+  'arm',
+  'ia32',
+  'ppc64',
+  's390x',
+  'riscv64',
+  'loong64',
+]);
 let procFd: boolean | undefined;
 
 /**
@@ -104,6 +122,18 @@ let procFd: boolean | undefined;
 export function hasProcFd(): boolean {
   procFd ??= process.platform === 'linux' && existsSync(`${PROC_FD}/`);
   return procFd;
+}
+
+/** True where reads can go through an `O_PATH` handle (Linux with `/proc`, on a known architecture). */
+export function hasPathDescriptors(): boolean {
+  return pathDescriptors ?? (hasProcFd() && PATH_ARCHES.has(process.arch));
+}
+
+let pathDescriptors: boolean | undefined;
+
+/** Internal, for tests: forces (or, with `undefined`, re-detects) the `O_PATH` read path. */
+export function setPathDescriptorsForTesting(enabled: boolean | undefined): void {
+  pathDescriptors = enabled;
 }
 
 /**

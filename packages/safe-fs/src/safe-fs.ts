@@ -9,8 +9,11 @@ import {
   fstatFd,
   fsyncFd,
   ftruncateFd,
+  hasPathDescriptors,
   O,
+  O_PATH,
   openFd,
+  PROC_FD,
   realPathOfFd,
   writeAllFd,
 } from './descriptor.js';
@@ -119,6 +122,9 @@ interface Settings {
   readonly durable: boolean;
   readonly sink: EventSink;
 }
+
+/** A file opened for reading with its `fstat`, or the target of a final link to read instead. */
+type OpenedForRead = { readonly fd: number; readonly stats: Stats } | { readonly target: string };
 
 interface Split {
   readonly dir: readonly string[];
@@ -420,10 +426,10 @@ export class SafeFs {
   }
 
   /** The canonical target of the symbolic link `name` in `dir`, if the policy lets it be followed. */
-  async #followLink(dir: OpenedDir, name: string, hops: number): Promise<string> {
+  async #followLink(dirReal: string, name: string, hops: number): Promise<string> {
     if (this.#settings.symlinks === 'never') throw safeFsError('ERR_SYMLINK_NOT_ALLOWED', 'final_symlink');
     if (hops >= MAX_SYMLINK_HOPS) throw safeFsError('ERR_SYMLINK_LOOP', 'too_many_links');
-    const landed = await walkPath(dir.real, [name], { refuseSymlinks: false, hops: { count: hops } });
+    const landed = await walkPath(dirReal, [name], { refuseSymlinks: false, hops: { count: hops } });
     if (rootContaining(landed.path, this.#roots) === undefined) {
       throw safeFsError('ERR_SYMLINK_ESCAPE', 'link_target_outside_roots');
     }
@@ -446,28 +452,12 @@ export class SafeFs {
         });
       }
     }
-    const dir = await this.#openDir(location.root, dirParts);
-    let fd: number;
+    const opened = hasPathDescriptors()
+      ? await this.#openByPathDescriptor(location, hops)
+      : await this.#openInVerifiedDir(location.root, dirParts, name, hops);
+    if ('target' in opened) return this.#read(opened.target, options, hops + 1);
+    const { fd, stats } = opened;
     try {
-      fd = await openFd(entryPath(dir.fd, dir.real, name), READ_FLAGS);
-    } catch (error) {
-      if (!isSymlinkRefusal(error)) {
-        closeQuietly(dir.fd);
-        throw fromOsError(error, 'open_file');
-      }
-      let target: string;
-      try {
-        target = await this.#followLink(dir, name, hops);
-      } finally {
-        closeQuietly(dir.fd);
-      }
-      return this.#read(target, options, hops + 1);
-    }
-    closeQuietly(dir.fd);
-    try {
-      // fstat of a descriptor just opened answers from the inode the open loaded: no disk I/O, so a
-      // synchronous call costs microseconds where a thread-pool round trip costs tens.
-      const stats = fstatSync(fd);
       if (!stats.isFile()) throw notAFile(stats);
       if (stats.nlink > 1 && this.#settings.hardLinks === 'refuse-all') {
         throw safeFsError('ERR_HARD_LINK_DENIED', 'hard_link_read');
@@ -487,8 +477,70 @@ export class SafeFs {
         signal: options.signal,
       });
     } finally {
-      // Closing a read-only descriptor writes nothing back: synchronous for the same reason.
+      // Closing a read-only descriptor writes nothing back: synchronous, like the fstat.
       closeQuietly(fd);
+    }
+  }
+
+  /**
+   * Linux: opens the path `O_PATH|O_NOFOLLOW` — a handle that does not open the file itself, so no
+   * device driver or FIFO is ever touched — verifies where it is and what it is, and only then
+   * reopens that very inode for reading through `/proc/self/fd/N`.
+   */
+  async #openByPathDescriptor(location: Location, hops: number): Promise<OpenedForRead> {
+    const path = rawJoin(location.root.real, location.rest);
+    let handle: number;
+    try {
+      handle = await openFd(path, O_PATH | O.NOFOLLOW);
+    } catch (error) {
+      return this.#classify(location.root, location.rest, error);
+    }
+    try {
+      const real = await realPathOfFd(handle, path);
+      if (rootContaining(real, this.#roots) === undefined) {
+        throw safeFsError('ERR_SYMLINK_ESCAPE', 'file_outside_roots');
+      }
+      if (this.#settings.symlinks === 'never' && real !== lexicalJoin(location.root.real, location.rest)) {
+        throw safeFsError('ERR_SYMLINK_NOT_ALLOWED', 'symlink_in_path');
+      }
+      // fstat of a descriptor just opened answers from the inode the open loaded: no disk I/O, so a
+      // synchronous call costs microseconds where a thread-pool round trip costs tens.
+      const stats = fstatSync(handle);
+      if (stats.isSymbolicLink()) {
+        const cut = real.lastIndexOf('/');
+        return { target: await this.#followLink(real.slice(0, cut) || '/', real.slice(cut + 1), hops) };
+      }
+      if (!stats.isFile()) throw notAFile(stats);
+      const fd = await openFd(`${PROC_FD}/${handle}`, READ_FLAGS & ~O.NOFOLLOW);
+      return { fd, stats };
+    } catch (error) {
+      throw fromOsError(error, 'open_file');
+    } finally {
+      closeQuietly(handle);
+    }
+  }
+
+  /** Elsewhere: the verified parent directory, then the name `O_NOFOLLOW|O_NONBLOCK` inside it. */
+  async #openInVerifiedDir(
+    root: Root,
+    dirParts: readonly string[],
+    name: string,
+    hops: number,
+  ): Promise<OpenedForRead> {
+    const dir = await this.#openDir(root, dirParts);
+    try {
+      const fd = await openFd(entryPath(dir.fd, dir.real, name), READ_FLAGS);
+      try {
+        return { fd, stats: fstatSync(fd) };
+      } catch (error) {
+        closeQuietly(fd);
+        throw error;
+      }
+    } catch (error) {
+      if (!isSymlinkRefusal(error)) throw fromOsError(error, 'open_file');
+      return { target: await this.#followLink(dir.real, name, hops) };
+    } finally {
+      closeQuietly(dir.fd);
     }
   }
 
@@ -516,7 +568,7 @@ export class SafeFs {
           if (errnoOf(error) !== 'ENOENT') throw error;
         }
         if (stats?.isSymbolicLink()) {
-          target = await this.#followLink(dir, name, hops);
+          target = await this.#followLink(dir.real, name, hops);
           return false;
         }
         if (stats !== undefined && !stats.isFile()) throw notAFile(stats);
@@ -581,7 +633,7 @@ export class SafeFs {
       } catch (error) {
         if (errnoOf(error) !== 'ENOENT') throw error;
       }
-      if (stats?.isSymbolicLink()) target = await this.#followLink(dir, name, hops);
+      if (stats?.isSymbolicLink()) target = await this.#followLink(dir.real, name, hops);
       else {
         // Checked before the open so a device node is never opened (opening one can have effects).
         if (stats !== undefined && !stats.isFile()) throw notAFile(stats);
@@ -593,7 +645,7 @@ export class SafeFs {
         } catch (error) {
           if (!isSymlinkRefusal(error)) throw error;
           // Swapped for a link after the lstat: treat it as the link it now is.
-          target = await this.#followLink(dir, name, hops);
+          target = await this.#followLink(dir.real, name, hops);
         }
         if (fd !== undefined) await this.#appendTo(fd, bytes);
       }
@@ -639,7 +691,7 @@ export class SafeFs {
         throw safeFsError('ERR_NOT_A_DIRECTORY', 'trailing_slash');
       }
       if (!stats.isSymbolicLink() || options.followSymlinks === false) return fileInfoOf(stats);
-      target = await this.#followLink(dir, name, hops);
+      target = await this.#followLink(dir.real, name, hops);
     } finally {
       closeQuietly(dir.fd);
     }

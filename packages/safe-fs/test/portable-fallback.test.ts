@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setProcFdForTesting } from '../src/descriptor.js';
+import { setPathDescriptorsForTesting, setProcFdForTesting } from '../src/descriptor.js';
 import { codeOf, SECRET, safeFsFor, sandbox } from './helpers.js';
 
 // macOS and other Unix systems have no /proc/self/fd: the same checks then run on verified real
@@ -46,4 +47,34 @@ describe('without /proc/self/fd (the macOS code path)', () => {
     writeFileSync(join(box.root, 'plain.txt'), 'p');
     expect(await fs.resolve('plain.txt')).toBe(join(box.root, 'plain.txt'));
   });
+});
+
+// Linux on an architecture where the O_PATH value is not known: reads open the name inside the
+// verified parent directory instead.
+describe('Linux reads without O_PATH (through the verified parent directory)', () => {
+  beforeAll(() => setPathDescriptorsForTesting(false));
+  afterAll(() => setPathDescriptorsForTesting(undefined));
+
+  it('refuses links out, special files and loops, and follows links inside', async () => {
+    const box = sandbox();
+    mkdirSync(join(box.root, 'd'));
+    writeFileSync(join(box.root, 'd', 'f.txt'), 'inside');
+    symlinkSync(box.outside, join(box.root, 'parent-out'));
+    symlinkSync(join(box.outside, 'secret.txt'), join(box.root, 'file-out'));
+    symlinkSync('d/f.txt', join(box.root, 'file-in'));
+    symlinkSync('loop', join(box.root, 'loop'));
+    symlinkSync('/dev/zero', join(box.root, 'zero'));
+    execFileSync('mkfifo', [join(box.root, 'pipe')]);
+    const fs = safeFsFor(box);
+    expect(await codeOf(fs.readText('parent-out/secret.txt'))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.readText('file-out'))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.readText('zero'))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.readText('loop'))).toBe('ERR_SYMLINK_LOOP');
+    expect(await codeOf(fs.readText('pipe'))).toBe('ERR_NOT_A_FILE');
+    expect(await codeOf(fs.readText('d'))).toBe('ERR_NOT_A_FILE');
+    expect(await fs.readText('file-in')).toBe('inside');
+    expect(await fs.readText('d/../d/f.txt')).toBe('inside');
+    const never = safeFsFor(box, { symlinks: 'never' });
+    expect(await codeOf(never.readText('file-in'))).toBe('ERR_SYMLINK_NOT_ALLOWED');
+  }, 20_000);
 });
