@@ -183,6 +183,11 @@ export function createExecutor(policy: ExecPolicy, options: ExecutorOptions = {}
         data: { reason: 'missing' },
       });
     }
+    if (requested !== undefined && (typeof requested !== 'string' || requested.includes('\0'))) {
+      throw new ExecError('ERR_CWD_OUTSIDE_ROOTS', 'invalid working directory', {
+        data: { reason: 'invalid' },
+      });
+    }
     let wanted: string;
     if (requested === undefined) wanted = base!;
     else if (isAbsolute(requested)) wanted = requested;
@@ -190,11 +195,6 @@ export function createExecutor(policy: ExecPolicy, options: ExecutorOptions = {}
     else {
       throw new ExecError('ERR_CWD_OUTSIDE_ROOTS', 'a relative working directory needs a policy cwd', {
         data: { reason: 'relative' },
-      });
-    }
-    if (typeof wanted !== 'string' || wanted.includes('\0')) {
-      throw new ExecError('ERR_CWD_OUTSIDE_ROOTS', 'invalid working directory', {
-        data: { reason: 'invalid' },
       });
     }
     if (pathCheck === undefined) {

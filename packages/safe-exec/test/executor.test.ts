@@ -286,6 +286,10 @@ describe('working directory, paths, stdin and concurrency', () => {
       'ERR_CWD_OUTSIDE_ROOTS',
     );
     expect(await codeOf(executor.run('cat', ['a.txt'], { cwd: '..' }))).toBe('ERR_CWD_OUTSIDE_ROOTS');
+    expect(await codeOf(executor.run('cat', ['a.txt'], { cwd: 42 as unknown as string }))).toBe(
+      'ERR_CWD_OUTSIDE_ROOTS',
+    );
+    expect(await codeOf(executor.run('cat', ['a.txt'], { cwd: 'a\0b' }))).toBe('ERR_CWD_OUTSIDE_ROOTS');
     expect(await codeOf(executor.run('cat', ['escape/secret.txt']))).toBe('ERR_ARGUMENT_REJECTED');
     expect(await codeOf(executor.run('cat', ['../outside/secret.txt']))).toBe('ERR_ARGUMENT_REJECTED');
     expect(await codeOf(executor.run('find', ['.', '-newer', '/etc/passwd']))).toBe('ERR_ARGUMENT_REJECTED');
