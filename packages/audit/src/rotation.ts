@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** Options for size-based rotation of the log file. */
@@ -41,8 +41,10 @@ export function rotatedName(file: string, index: number): string {
 
 /**
  * A log and its rotated files in chain order, oldest first: `<file>.1`, `<file>.2`, …, then `<file>`
- * itself. Pass the result to `verifyAuditLog` to check the chain across rotation.
+ * itself (included when it exists, or when there is nothing else, so that a missing log is reported).
+ * Pass the result to `verifyAuditLog` to check the chain across rotation.
  */
 export function rotatedFiles(file: string): string[] {
-  return [...rotationIndexes(file).map((index) => rotatedName(file, index)), file];
+  const rotated = rotationIndexes(file).map((index) => rotatedName(file, index));
+  return rotated.length === 0 || existsSync(file) ? [...rotated, file] : rotated;
 }

@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { createAuditSink, verifyAuditLog } from '../src/index.js';
 import { event, readLines, readRecords, tempDir } from './helpers.js';
 
-const child = fileURLToPath(new URL('./fixtures/signal-child.ts', import.meta.url));
+const child = fileURLToPath(new URL('./fixtures/signal-child.mjs', import.meta.url));
 
 function start(args: readonly string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', child, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [child, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 function exited(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

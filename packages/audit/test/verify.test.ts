@@ -254,6 +254,10 @@ describe('rotation', () => {
     // Files in the wrong order are caught too.
     const swapped = [files[1]!, files[0]!, ...files.slice(2)];
     expect((await verifyAuditLog(swapped)).ok).toBe(false);
+    // An archived set without the live file still verifies.
+    rmSync(file);
+    expect(rotatedFiles(file)).toEqual(files.slice(0, -1));
+    expect((await verifyAuditLog(rotatedFiles(file))).ok).toBe(true);
   });
 
   it('continues numbering after an existing rotated set', async () => {
