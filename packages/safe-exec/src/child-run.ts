@@ -28,6 +28,8 @@ export interface ExecResult {
 /** Everything one spawn needs; already checked. */
 export interface ChildRunSpec {
   readonly file: string;
+  /** `argv[0]` the child sees. Default: `file`. */
+  readonly argv0?: string;
   readonly argv: readonly string[];
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
@@ -67,6 +69,7 @@ export function runChild(spec: ChildRunSpec): Promise<ExecResult> {
       child = spawn(spec.file, spec.argv, {
         cwd: spec.cwd,
         env: spec.env,
+        ...(spec.argv0 === undefined ? {} : { argv0: spec.argv0 }),
         shell: false,
         detached: true,
         windowsHide: true,

@@ -5,6 +5,11 @@ import { ConfigError } from '@mcp-warden/core';
 /** An executable resolved at start: the real path every run executes, and its identity then. */
 export interface ResolvedExecutable {
   readonly path: string;
+  /**
+   * `argv[0]` for the child: the name found before following symlinks, so multi-call binaries
+   * (busybox, coreutils single binary) still act as the program named.
+   */
+  readonly argv0: string;
   readonly device: number;
   readonly inode: number;
 }
@@ -31,7 +36,6 @@ const SHELLS: ReadonlySet<string> = new Set([
   'tcsh',
   'fish',
   'ash',
-  'busybox',
   'cmd',
   'powershell',
   'pwsh',
@@ -98,6 +102,8 @@ export function resolveExecutable(
   }
   const real = realpathSync(found);
   const extension = extname(real).toLowerCase();
+  // A multi-call binary dispatches on argv[0] (the found name, kept below): `ls` → busybox is ls,
+  // `sh` → busybox is a shell.
   if ((isShell(found) || isShell(real)) && options.allowShell !== true) {
     throw new ConfigError('ERR_SHELL_NOT_ALLOWED', `${command}: a shell is not allowed as a program`, {
       data: { command },
@@ -115,5 +121,5 @@ export function resolveExecutable(
     );
   }
   const stats = statSync(real);
-  return { path: real, device: stats.dev, inode: stats.ino };
+  return { path: real, argv0: found, device: stats.dev, inode: stats.ino };
 }

@@ -89,6 +89,7 @@ interface Prepared {
   readonly name: string;
   readonly argCount: number;
   readonly file: string;
+  readonly argv0: string;
   readonly checked: CheckedArguments;
   readonly argv: readonly string[];
   readonly cwd: string;
@@ -245,7 +246,18 @@ export function createExecutor(policy: ExecPolicy, options: ExecutorOptions = {}
       const env = buildChildEnvironment(parentEnv, envInherit, envSet, policy.env ?? {});
       const timeoutMs = Math.min(limits.timeoutMs, positiveOr(runOptions.timeoutMs, limits.timeoutMs));
       verifyExecutable(command, executable);
-      return { name: command, argCount, file: executable.path, checked, argv, cwd, env, stdin, timeoutMs };
+      return {
+        name: command,
+        argCount,
+        file: executable.path,
+        argv0: executable.argv0,
+        checked,
+        argv,
+        cwd,
+        env,
+        stdin,
+        timeoutMs,
+      };
     } catch (error) {
       denied(runOptions, name, argCount, error);
       throw error;
@@ -323,6 +335,7 @@ export function createExecutor(policy: ExecPolicy, options: ExecutorOptions = {}
   ): Promise<ExecResult> {
     return runChild({
       file: prepared.file,
+      argv0: prepared.argv0,
       argv: prepared.argv,
       cwd: prepared.cwd,
       env: prepared.env,

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isWardenError, memorySink } from '@mcp-warden/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -217,6 +217,28 @@ describe('executable resolution', () => {
     } finally {
       process.env.PATH = savedPath;
     }
+  });
+
+  it('runs the real path but keeps the found name as argv[0] (multi-call binaries)', async () => {
+    const bin = join(dir.path, 'bin-argv0');
+    mkdirSync(bin);
+    // node reports its argv[0] as process.argv0, like a multi-call binary would read it.
+    symlinkSync(process.execPath, join(bin, 'alias-tool'));
+    const executor = createExecutor({
+      cwd: root,
+      commands: {
+        tool: {
+          executable: join(bin, 'alias-tool'),
+          options: {
+            '-e': { value: 'required', rule: { type: 'enum', values: ['console.log(process.argv0)'] } },
+          },
+        },
+      },
+    });
+    expect(executor.executables.tool).toBe(realpathSync(process.execPath));
+    expect((await executor.run('tool', ['-e', 'console.log(process.argv0)'])).stdout).toBe(
+      `${join(bin, 'alias-tool')}\n`,
+    );
   });
 
   it('refuses to run when the resolved file was replaced after start', async () => {
