@@ -69,6 +69,7 @@ export class RedisStore implements RateLimitStore {
   readonly #argsByRule = new WeakMap<RateLimitRule, readonly string[]>();
   readonly #pending = new Set<Pending>();
   #sweeper: NodeJS.Timeout | undefined;
+  #reloading: Promise<unknown> | undefined;
   #degraded = false;
   #nextProbeAt = 0;
 
@@ -150,12 +151,32 @@ export class RedisStore implements RateLimitStore {
       };
       this.#scripts.evalSha(RATE_LIMIT_SCRIPT_SHA, keys, args).then(onReply, (error: unknown) => {
         if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-          this.#scripts.eval(RATE_LIMIT_SCRIPT, keys, args).then(onReply, fail);
+          this.#afterReload(keys, args).then(onReply, fail);
         } else {
           fail(error);
         }
       });
     });
+  }
+
+  /**
+   * After `NOSCRIPT` (Redis restarted, failed over, or `SCRIPT FLUSH`): the first call sends the
+   * script with `EVAL`, which loads it; calls that hit `NOSCRIPT` meanwhile wait for that one and
+   * retry `EVALSHA` once, so a burst sends the script body once, not once per call.
+   */
+  #afterReload(keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    const loading = this.#reloading;
+    if (loading !== undefined) {
+      const retry = (): Promise<unknown> => this.#scripts.evalSha(RATE_LIMIT_SCRIPT_SHA, keys, args);
+      return loading.then(retry, retry);
+    }
+    const load = this.#scripts.eval(RATE_LIMIT_SCRIPT, keys, args);
+    this.#reloading = load;
+    const done = (): void => {
+      if (this.#reloading === load) this.#reloading = undefined;
+    };
+    load.then(done, done);
+    return load;
   }
 
   #ruleArgs(rule: RateLimitRule): readonly string[] {

@@ -193,6 +193,15 @@ describe('rateLimitGuard with the real SDK client', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('denies (fails closed) when a custom key builder finds no key', async () => {
+    const { connectAs } = server({ rule: { limit: 100, periodMs: hour }, key: byClientId });
+    const anonymous = await connectAs(as('ann', ''));
+    const result = await anonymous.callTool({ name: 'echo', arguments: { text: 'x' } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe('no rate limit key for this call [ERR_NO_RATE_LIMIT_KEY]');
+    await anonymous.close();
+  });
+
   it('rejects an invalid rule when the guard is built', () => {
     expect(() => rateLimitGuard({ store: new MemoryStore(), rule: { limit: 0, periodMs: 1000 } })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_RATE_LIMIT' }),

@@ -1,6 +1,8 @@
+import { once } from 'node:events';
+import { createServer, get } from 'node:http';
 import { memorySink, type SecurityEvent } from '@mcp-warden/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStore, nodeRedisScripts, RedisStore, rateLimitRule } from '../src/index.js';
+import { httpRateLimit, MemoryStore, nodeRedisScripts, RedisStore, rateLimitRule } from '../src/index.js';
 import { connectRedis, type NodeRedisClient, OwnRedis, sleep } from './redis-helpers.js';
 
 let redis: OwnRedis;
@@ -26,6 +28,21 @@ async function untilRecovered(store: RedisStore, attempt: () => Promise<unknown>
     if (store.degraded) await sleep(100);
   }
 }
+
+describe('RedisStore script loading', () => {
+  it('sends the script body once when a burst of calls meets NOSCRIPT', async () => {
+    const store = new RedisStore({ scripts: nodeRedisScripts(client), prefix: 'load:', timeoutMs: 10_000 });
+    const rule = rateLimitRule({ limit: 1000, periodMs: 3_600_000 });
+    await untilRecovered(store, () => store.consume('k', rule, 1));
+    await client.scriptFlush();
+    await client.configResetStat();
+    const decisions = await Promise.all(Array.from({ length: 50 }, () => store.consume('k', rule, 1)));
+    expect(decisions.every((decision) => decision.allowed)).toBe(true);
+    const stats = await client.info('commandstats');
+    expect(stats).toMatch(/cmdstat_eval:calls=1,/);
+    expect(new Set(decisions.map((decision) => decision.remaining)).size).toBe(50);
+  }, 30_000);
+});
 
 describe('RedisStore when its Redis stops mid-test', () => {
   it('fails closed with ERR_RATE_LIMIT_UNAVAILABLE, emits one degraded event, and recovers', async () => {
@@ -128,5 +145,55 @@ describe('RedisStore when its Redis stops mid-test', () => {
     expect(after.allowed).toBe(true);
     expect(after.remaining).toBeLessThanOrEqual(19);
     expect(store.degraded).toBe(false);
+  }, 60_000);
+
+  it('makes the HTTP limiter answer 503 with Retry-After while Redis is down (never 200)', async () => {
+    const store = new RedisStore({
+      scripts: nodeRedisScripts(client),
+      prefix: 'http:',
+      timeoutMs: 300,
+      retryIntervalMs: 2000,
+    });
+    const limiter = httpRateLimit({ store });
+    let handled = 0;
+    const server = createServer(async (req, res) => {
+      if (!(await limiter.check(req, res))) return;
+      handled++;
+      res.end('ok');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    const fetchStatus = () =>
+      new Promise<{ status: number; retryAfter: string | undefined; body: string }>((resolve, reject) => {
+        get({ host: '127.0.0.1', port, path: '/mcp', agent: false }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => {
+            body += chunk.toString();
+          });
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              retryAfter: res.headers['retry-after'] as string | undefined,
+              body,
+            }),
+          );
+        }).on('error', reject);
+      });
+    try {
+      await untilRecovered(store, () =>
+        store.consume('warm', rateLimitRule({ limit: 10, periodMs: 1000 }), 1),
+      );
+      expect((await fetchStatus()).status).toBe(200);
+      await redis.stop();
+      const down = await fetchStatus();
+      expect(down.status).toBe(503);
+      expect(down.retryAfter).toBe('2');
+      expect(JSON.parse(down.body)).toEqual({ error: 'unavailable', code: 'ERR_RATE_LIMIT_UNAVAILABLE' });
+      expect(handled).toBe(1);
+    } finally {
+      server.close();
+      await redis.restart();
+    }
   }, 60_000);
 });
