@@ -48,6 +48,8 @@ const NODE_COST = 2;
 const MEMO_LIMIT = 4096;
 /** Strings up to this length are memoized after scrubbing: event values repeat a lot. */
 const MEMO_MAX_LENGTH = 96;
+/** Memoized literals are used only under limits at least this long (their scrubbed text fits). */
+const MEMO_SAFE_LIMIT = 384;
 
 /** Read once: `Headers` is a lazy global in Node 20, slow to reach on every value. */
 const HeadersClass: typeof Headers | undefined = globalThis.Headers;
@@ -67,6 +69,7 @@ export class LineEncoder {
   readonly #redaction: ResolvedRedaction;
   readonly #secretKeys = new Map<string, boolean>();
   readonly #scrubbed = new Map<string, string>();
+  readonly #literals = new Map<string, string>();
 
   constructor(redaction: ResolvedRedaction) {
     this.#redaction = redaction;
@@ -165,10 +168,28 @@ export class LineEncoder {
 
   #string(value: string, state: State): string {
     const limit = Math.min(this.#redaction.maxStringLength, Math.max(32, state.budget));
+    // Short values repeat (subjects, targets, reasons): their finished JSON literal is memoized when
+    // the scrubbed text is short enough never to need a cut at this limit.
+    if (value.length <= MEMO_MAX_LENGTH && limit >= MEMO_SAFE_LIMIT) {
+      let literal = this.#literals.get(value);
+      if (literal === undefined) {
+        const scrubbed = scrubText(value, this.#redaction);
+        if (scrubbed.length <= MEMO_SAFE_LIMIT) {
+          if (this.#literals.size >= MEMO_LIMIT) this.#literals.clear();
+          literal = jsonString(scrubbed);
+          this.#literals.set(value, literal);
+        }
+      }
+      if (literal !== undefined) {
+        state.budget -= literal.length + NODE_COST;
+        return literal;
+      }
+    }
     // Cut before scrubbing, so scrubbing time is bounded whatever the input's size; the margin lets
     // a secret that straddles the cut still be recognized and removed.
-    let text = this.#scrub(
+    let text = scrubText(
       value.length > limit + SCRUB_MARGIN ? value.slice(0, limit + SCRUB_MARGIN) : value,
+      this.#redaction,
     );
     if (text.length > limit) text = `${text.slice(0, limit)}…[cut ${value.length - limit} chars]`;
     state.budget -= text.length + NODE_COST;
