@@ -460,7 +460,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         fail(warden, credential.scheme === 'dpop' ? 'dpop' : method);
         return deny(401, warden, needed, true, dpopChallenge || credential.scheme === 'dpop');
       }
-      return finishAuthenticated(authInfo, method);
+      return finishAuthenticated(authInfo, credential.scheme === 'dpop' && !isApiKey ? 'dpop' : method);
     },
   };
 }

@@ -190,6 +190,17 @@ describe('DPoP over real HTTP', () => {
       'DPoP error="invalid_dpop_proof", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", algs="ES256", error_description="The DPoP proof is invalid"',
     );
     expect(events.events.map((e) => e.type)).toContain('authn_token_reuse');
+    events.clear();
+    const fresh = await proof(client, { htm: 'GET', htu: RESOURCE, ath: ath(token) });
+    expect(
+      (
+        await rawRequest(port, 'GET', '/mcp', [
+          ['Authorization', `DPoP ${token}`],
+          ['DPoP', fresh],
+        ])
+      ).status,
+    ).toBe(200);
+    expect(events.events.find((e) => e.type === 'authn_login_success')).toMatchObject({ method: 'dpop' });
   });
 
   it('refuses a DPoP-bound token presented as plain Bearer', async () => {
