@@ -63,6 +63,20 @@ function guardSetup() {
   };
 }
 
+/** The same guard against the least a guard can do with the schema: parse it and call next. */
+function minimalGuardSetup() {
+  const guard = validationGuard();
+  const call = makeCall();
+  const next = () => Promise.resolve(result);
+  return {
+    candidate: () => guard(call, next),
+    baseline: () => {
+      if (!schema.safeParse(args).success) throw new Error('invalid');
+      return next();
+    },
+  };
+}
+
 const plainSchema = z.object({
   query: z.string().max(200),
   path: z.string().min(1).max(4096),
@@ -92,6 +106,12 @@ export const comparisons: readonly Comparison[] = [
     baselineLabel: 'schema.safeParse (same schema)',
     targetTimeRatio: 1.2,
     setup: guardSetup,
+  },
+  {
+    name: 'validation/guard-vs-zod-only-guard',
+    candidateLabel: 'validationGuard (limits + schema + output)',
+    baselineLabel: 'a guard doing only safeParse + next()',
+    setup: minimalGuardSetup,
   },
   {
     name: 'validation/bounded-vs-plain-zod',

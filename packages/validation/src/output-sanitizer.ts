@@ -184,6 +184,9 @@ export function sanitizeResult<T extends CallResult>(
   result: T,
   options: OutputOptions = {},
 ): SanitizedResult<T> {
+  if (isCleanTextResult(result, options.maxTextChars ?? 100_000)) {
+    return { result, removed: {}, truncatedChars: 0, droppedBinary: 0 };
+  }
   const walker = new ResultWalker(options);
   const copy: Record<string, unknown> = { ...result };
   if (Array.isArray(copy.content)) {

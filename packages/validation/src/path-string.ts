@@ -43,12 +43,19 @@ export function pathString(options: PathStringOptions = {}): z.ZodString {
       }
       if (!allowAbsolute && ABSOLUTE.test(value))
         ctx.addIssue({ code: 'custom', message: 'must be a relative path' });
-      const segments = value.split(SEPARATOR);
-      if (!allowParent && segments.includes('..')) {
+      if (!allowParent && /(?:^|[\\/])\.\.(?:[\\/]|$)/.test(value)) {
         ctx.addIssue({ code: 'custom', message: 'must not contain ".." segments' });
       }
-      if (segments.some((segment) => Buffer.byteLength(segment, 'utf8') > maxSegmentBytes)) {
-        ctx.addIssue({ code: 'custom', message: `a path segment is longer than ${maxSegmentBytes} bytes` });
+      // A segment can pass maxSegmentBytes only if it is longer than a third of it (UTF-8: ≤ 3 bytes per unit).
+      if (value.length * 3 > maxSegmentBytes) {
+        const tooLong = value
+          .split(SEPARATOR)
+          .some(
+            (segment) =>
+              segment.length * 3 > maxSegmentBytes && Buffer.byteLength(segment, 'utf8') > maxSegmentBytes,
+          );
+        if (tooLong)
+          ctx.addIssue({ code: 'custom', message: `a path segment is longer than ${maxSegmentBytes} bytes` });
       }
     });
 }

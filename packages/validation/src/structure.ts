@@ -170,7 +170,11 @@ export function findStructureProblem(
   value: unknown,
   limits: Readonly<StructureLimits> = DEFAULT_STRUCTURE_LIMITS,
 ): StructureProblem | undefined {
-  if (certainlyWithin(value, limits)) return undefined;
+  return certainlyWithin(value, limits) ? undefined : explainProblem(value, limits);
+}
+
+/** The exact walk: sizes in real UTF-8 bytes, and the path of the first problem. */
+function explainProblem(value: unknown, limits: Readonly<StructureLimits>): StructureProblem | undefined {
   // Only objects and arrays go on the stack; scalars are judged where they are found. Values are
   // counted when found, so the stack never holds more than maxNodes frames.
   const stack: Frame[] = [];

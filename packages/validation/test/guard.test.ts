@@ -317,6 +317,11 @@ describe('validationGuard: properties (called directly)', () => {
     )
     .filter((value) => !/"(__proto__|constructor|prototype)":/.test(JSON.stringify(value)));
 
+  it('returns a clean result as is, without copying it', async () => {
+    const clean: CallResult = { content: [{ type: 'text', text: 'ok 😀 中文\n' }] };
+    expect(await guard(call({}), async () => clean)).toBe(clean);
+  });
+
   it('passes random JSON within the limits to the handler, unchanged', async () => {
     await fc.assert(
       fc.asyncProperty(withinLimits, async (args) => {
