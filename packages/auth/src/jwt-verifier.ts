@@ -324,7 +324,12 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     };
   };
 
-  const verifyUncached = (token: string, nowMs: number): Promise<VerifiedToken> => {
+  /** Verifies without the cache; `after` runs in the same reaction as `finish` (one promise hop less). */
+  const verifyUncached = (
+    token: string,
+    nowMs: number,
+    after: (verified: VerifiedToken) => VerifiedToken,
+  ): Promise<VerifiedToken> => {
     if (typeof token !== 'string' || token.length > maxBytes || !COMPACT_JWS.test(token)) {
       try {
         refuseMalformed(token);
@@ -342,7 +347,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     const verified =
       key instanceof Promise ? key.then((k) => jwtVerify(token, k, options)) : jwtVerify(token, key, options);
     return verified.then(
-      (result) => finish(result, nowMs),
+      (result) => after(finish(result, nowMs)),
       (error: unknown) => {
         const mapped = mapVerificationError(error);
         if (mapped.code !== 'ERR_TOKEN_MALFORMED') throw mapped;
@@ -373,12 +378,12 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       };
       try {
         if (cache === undefined || typeof token !== 'string' || token.length > maxBytes) {
-          return verifyUncached(token, nowMs).then(bind);
+          return verifyUncached(token, nowMs, bind);
         }
         const key = tokenCacheKey(token);
         const hit = cache.get(key, nowMs);
         if (hit !== undefined) return Promise.resolve(bind(hit));
-        return verifyUncached(token, nowMs).then((verified) => {
+        return verifyUncached(token, nowMs, (verified) => {
           let until = verified.expiresAt * 1000;
           if (maxAge !== undefined && typeof verified.claims.iat === 'number') {
             until = Math.min(until, (verified.claims.iat + maxAge) * 1000);
