@@ -326,6 +326,45 @@ describe('working directory, paths, stdin and concurrency', () => {
     expect(await codeOf(none.run('cat', []))).toBe('ERR_CWD_OUTSIDE_ROOTS');
   });
 
+  it('a path check may replace a path (e.g. with its real path); the program gets the replacement', async () => {
+    const echo = script(join(dir.path, 'echo-args'), 'for a in "$@"; do printf "[%s]" "$a"; done');
+    const executor = createExecutor(
+      {
+        cwd: root,
+        commands: {
+          show: {
+            executable: echo,
+            options: { '--file': { value: 'required', rule: { type: 'path' } } },
+            positionals: { type: 'path' },
+          },
+        },
+      },
+      { pathCheck: (path) => (path.endsWith('link') ? join(root, 'a.txt') : true) },
+    );
+    expect((await executor.run('show', ['--file', 'some-link', 'a.txt', 'other-link'])).stdout).toBe(
+      `[--file=${join(root, 'a.txt')}][a.txt][${join(root, 'a.txt')}]`,
+    );
+  });
+
+  it('a run may shorten the timeout but not lengthen it', async () => {
+    const slow = script(join(dir.path, 'slow-2'), 'sleep 600');
+    const executor = createExecutor({
+      cwd: root,
+      timeoutMs: 60_000,
+      killGraceMs: 100,
+      commands: { slow: { executable: slow } },
+    });
+    const result = await executor.run('slow', [], { timeoutMs: 300 });
+    expect(result.timedOut).toBe(true);
+    const capped = createExecutor({
+      cwd: root,
+      timeoutMs: 300,
+      killGraceMs: 100,
+      commands: { slow: { executable: slow } },
+    });
+    expect((await capped.run('slow', [], { timeoutMs: 3_600_000 })).timedOut).toBe(true);
+  }, 30_000);
+
   it('a throwing path check denies (fails closed)', async () => {
     const executor = createExecutor(
       { ...policy, cwd: root },
