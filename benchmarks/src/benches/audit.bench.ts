@@ -58,9 +58,11 @@ function fileComparison(name: string, chain: boolean, hmac: boolean, target: num
     setup: () => {
       const sides = openSides(chain, hmac);
       const event = sampleEvent();
+      // A new request id per event, as in real traffic (so no value cache can make every line free).
+      let id = 0;
       return {
-        candidate: () => sides.sink.emit(event),
-        baseline: () => sides.logger.warn(event),
+        candidate: () => sides.sink.emit({ ...event, requestId: String(++id) }),
+        baseline: () => sides.logger.warn({ ...event, requestId: String(++id) }),
         teardown: async () => {
           await sides.sink.close();
           sides.destination.flushSync();
