@@ -169,6 +169,12 @@ describe('git (read-only): legitimate uses', () => {
       'a.txt\nb.txt\n',
     );
     expect((await executor.run('git', ['status', '-sb'], { cwd })).stdout).toContain('## main');
+    expect((await executor.run('git', ['log', '-Sbee', '--oneline'], { cwd })).stdout).toContain(
+      'second commit',
+    );
+    expect(
+      (await executor.run('git', ['log', '--format=%h %s', '-G', 'tw.', 'main...HEAD~1'], { cwd })).exitCode,
+    ).toBe(0);
     expect(
       (await executor.run('git', ['diff', '--no-ext-diff', '--color=never', '-U0'], { cwd })).exitCode,
     ).toBe(0);

@@ -56,6 +56,11 @@ const diffOutput: Record<string, OptionSpec> = {
   '--full-index': flag,
   '--binary': flag,
   '-z': flag,
+  // Pickaxe searches: read-only.
+  '-S': { value: 'required', rule: TEXT },
+  '-G': { value: 'required', rule: TEXT },
+  '--pickaxe-all': flag,
+  '--pickaxe-regex': flag,
 };
 
 const logOptions: Record<string, OptionSpec> = {
