@@ -4,6 +4,7 @@ import { describeProblems, type FieldProblem, fieldProblems } from './argument-i
 import { warnInsecureOption } from './insecure-option-warning.js';
 import { checkOutputOptions, type OutputOptions, sanitizeResult } from './output-sanitizer.js';
 import './policy.js';
+import { characterProblem } from './string.js';
 import { findStructureProblem, resolveStructureLimits, type StructureLimits } from './structure.js';
 
 /** Options for {@link validationGuard}. */
@@ -45,6 +46,9 @@ function parse(schema: ParseableSchema, value: unknown): SafeParseResult | Promi
   }
 }
 
+/** Resource URIs longer than this are refused (a URI is an identifier, not a payload). */
+const MAX_URI_CHARS = 8_192;
+
 function judge(call: Call, parsed: SafeParseResult): void {
   if (parsed.success) return;
   const issues = parsed.error?.issues ?? [];
@@ -62,7 +66,8 @@ function refuse(call: Call, fields: readonly FieldProblem[], total: number): nev
  * A core `Guard` for the validate-arguments and sanitise-output steps of the pipeline:
  * 1. the raw arguments of tool and prompt calls must pass the structural limits (depth, keys, array
  *    length, total size, no `__proto__`/`constructor`/`prototype` keys) before any schema runs;
- * 2. then the registered input schema (zod) must accept them;
+ * 2. then the registered input schema (zod) must accept them (for resources: the URI must be at most
+ *    8,192 characters without control or hidden characters);
  * otherwise the call ends with `ERR_INVALID_ARGUMENT` listing the failing fields (path and reason,
  * never the value) and an `input_validation_fail` event. After the handler, the result is sanitised
  * and capped (see `sanitizeResult`); if anything hidden was removed, a `malicious_output` event says
@@ -91,6 +96,16 @@ export function validationGuard(options: ValidationGuardOptions = {}): Guard {
     return sanitized.result;
   };
 
+  const validateUri = (call: Call): undefined => {
+    const uri = call.uri ?? '';
+    const problem =
+      uri.length > MAX_URI_CHARS
+        ? `longer than ${MAX_URI_CHARS} characters`
+        : characterProblem(uri, { multiline: false, allowHidden: false });
+    if (problem !== undefined) refuse(call, [{ path: 'uri', reason: problem }], 1);
+    return undefined;
+  };
+
   const validate = (call: Call): Promise<unknown> | undefined => {
     const args = call.arguments ?? {};
     const override = call.policy.validation?.argumentLimits;
@@ -109,7 +124,7 @@ export function validationGuard(options: ValidationGuardOptions = {}): Guard {
   // Not an async function: when the schema is synchronous (the common case) no extra promise is made.
   return (call, next) => {
     try {
-      const pending = call.kind === 'resource' ? undefined : validate(call);
+      const pending = call.kind === 'resource' ? validateUri(call) : validate(call);
       const run = () => next().then((result) => post(call, result));
       return pending === undefined ? run() : pending.then(run);
     } catch (error) {

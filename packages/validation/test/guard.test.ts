@@ -176,6 +176,30 @@ describe('validationGuard: arguments', () => {
     await client.close();
   });
 
+  it('refuses resource URIs with control or hidden characters, or over 8,192 characters', async () => {
+    const mcp = new McpServer({ name: 'u', version: '1' });
+    const events = memorySink();
+    secureMcpServer(mcp, { guards: [validationGuard()], events });
+    let reads = 0;
+    mcp.registerResource(
+      'notes',
+      new ResourceTemplate('notes://{id}', { list: undefined }),
+      {},
+      async (uri) => {
+        reads++;
+        return { contents: [{ uri: uri.href, text: 'note' }] };
+      },
+    );
+    const client = await connect(mcp);
+    expect((await client.readResource({ uri: 'notes://1' })).contents).toHaveLength(1);
+    for (const uri of ['notes://a\u202eb', 'notes://a\u0000b', `notes://${'x'.repeat(8_200)}`]) {
+      await expect(client.readResource({ uri })).rejects.toThrow(/invalid arguments: uri: /);
+    }
+    expect(reads).toBe(1);
+    expect(events.events.map((event) => event.type)).toEqual(Array(3).fill('input_validation_fail'));
+    await client.close();
+  });
+
   it('validates prompt arguments too', async () => {
     const mcp = new McpServer({ name: 'p', version: '1' });
     secureMcpServer(mcp, { guards: [validationGuard()] });
