@@ -25,6 +25,9 @@ import { registerShutdown, type ShutdownParticipant, unregisterShutdown } from '
 /** The component name the log's own `sys_startup` / `sys_shutdown` records carry. */
 export const AUDIT_COMPONENT = '@mcp-warden/audit';
 
+/** Longest wait in `close()` for a stream destination to report that it closed. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
 /** Event types written synchronously by default: authentication and authorization failures. */
 export const DEFAULT_SYNC_TYPES: readonly SecurityEventType[] = Object.freeze([
   'authn_login_fail',
@@ -281,7 +284,21 @@ export function createAuditSink(options: AuditSinkOptions = {}): AuditSink {
     async close(reason = 'close'): Promise<void> {
       if (closed) return;
       finish(reason);
-      await destination.end();
+      try {
+        destination.flushSync();
+      } catch {
+        // A destination that cannot flush any more still gets its end() below.
+      }
+      // Every line is already handed over; do not let a stream that never reports 'close' hang shutdown.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        destination.end(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+          timer.unref();
+        }),
+      ]);
+      clearTimeout(timer);
     },
   };
 
