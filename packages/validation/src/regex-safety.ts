@@ -183,6 +183,23 @@ const SAMPLES: readonly string[] = [
   '\ud83d',
 ];
 
+const SMALL_REPEAT = 10;
+
+function hasLongRepetition(node: Node): boolean {
+  switch (node.t) {
+    case 'quant':
+      return node.max > SMALL_REPEAT || hasLongRepetition(node.body);
+    case 'group':
+      return hasLongRepetition(node.body);
+    case 'seq':
+      return node.items.some(hasLongRepetition);
+    case 'alt':
+      return node.alts.some(hasLongRepetition);
+    default:
+      return false;
+  }
+}
+
 /** Sets of sample characters as bit masks. */
 class Analyzer {
   private readonly cache = new Map<string, bigint>();
@@ -284,12 +301,15 @@ class Analyzer {
         if (node.max === 0) return;
         const body = this.first(node.body);
         const repeats = node.max > 1;
+        // A short, fixed repetition of a body without unbounded parts (`(?:25[0-5]|1?\d?\d)\.){3}`) can
+        // only multiply a constant amount of ambiguity: it does not count as a loop.
+        const loop = repeats && (node.max > SMALL_REPEAT || hasLongRepetition(node.body));
         if (node.max > node.min && (body & follow) !== 0n) {
           // The repetition can either go on or stop on the same character: two ways to match.
           if (loops > 0) this.reasons.add('nested repetition that can match the same text in several ways');
-          else this.ambiguousAtTop++;
+          else if (node.max > SMALL_REPEAT) this.ambiguousAtTop++; // only long repetitions add a factor of n
         }
-        this.walk(node.body, repeats ? body | follow : follow, loops + (repeats ? 1 : 0));
+        this.walk(node.body, repeats ? body | follow : follow, loops + (loop ? 1 : 0));
         return;
       }
     }
@@ -306,6 +326,8 @@ class Analyzer {
  * - more than `maxAmbiguousRepetitions` (default 2) ambiguous repetitions in sequence (`.*a.*b.*c`):
  *   high-degree polynomial;
  * - the `g` and `y` flags (stateful `test`), and sources longer than `maxLength`.
+ * Repetitions of at most 10 whose body has no longer repetition are not loops (their ambiguity is a
+ * constant factor), and only repetitions longer than 10 count towards the chain.
  * It allows one or two ambiguous repetitions outside loops (`^.*foo.*$`, quadratic at worst): keep
  * the input length bounded, as `boundedString` does. Character sets are compared on a sample alphabet
  * (ASCII plus representatives of other scripts), so overlap outside it may be missed.

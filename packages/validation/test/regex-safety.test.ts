@@ -17,6 +17,12 @@ describe('checkPatternSafety: refuses catastrophic backtracking', () => {
     '(?:a?a)+$',
     '(?<word>\\w+\\s*)+=',
     '^(?=(a+)+)b',
+    '^(a?){25}(a){25}$',
+    '(x\\w*)*y',
+    '(.*){1,32000}[bc]',
+    '^([0-9a-z]+\\.?)+$',
+    '^([a-zA-Z0-9_\\.\\-])+\\@(([a-zA-Z0-9\\-])+\\.)+([a-zA-Z0-9]{2,4})+$',
+    '^(\\s*[a-z]+\\s*,?)*$',
   ];
   for (const source of exponential) {
     it(`refuses ${source}`, () => {
@@ -65,6 +71,10 @@ describe('checkPatternSafety: accepts common safe patterns', () => {
     '^[\\p{L}\\p{N} ]+$',
     '^(?:[a-z]+/)*[a-z]+\\.txt$',
     '\\s+$',
+    '^(?:(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)$',
+    '^(\\d+)\\s*(?:ms|s|m|h|d|w|y)?$',
+    '(ab|cd)*',
+    '(\\s|\\S)*',
   ];
   for (const source of safe) {
     it(`accepts ${source}`, () => {
