@@ -4,11 +4,14 @@ import { type AuditSink, createAuditSink } from '@mcp-warden/audit';
 import {
   type AsymmetricAlgorithm,
   createApiKeyVerifier,
+  createDpopVerifier,
   createResourceServer,
   createTlsServerOptions,
   type HmacAlgorithm,
   type KeySource,
   memoryApiKeyStore,
+  memoryReplayCache,
+  type ReplayCache,
   type ResourceServer,
   type TlsServerConfig,
   type WardenAuthInfo,
@@ -36,6 +39,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createClient } from 'redis';
 import { ALL_SCOPES, DEMO_POLICIES, registerDemoSurface } from './demo-tools.js';
 import { buildGuards } from './pipeline.js';
+import { redisReplayCache } from './redis-replay-cache.js';
 import type { Settings } from './settings.js';
 
 /** Everything the transports share: built once at start, from validated settings. */
@@ -44,6 +48,8 @@ export interface Assembly {
   readonly audit: AuditSink;
   readonly fs: SafeFs;
   readonly store: RateLimitStore;
+  /** Where DPoP proof ids are remembered: Redis when configured (shared by instances), else memory. */
+  readonly replayCache: ReplayCache;
   readonly sessions: ReturnType<typeof sessionOwnership>;
   /** A fresh secured `McpServer` with the demo surface. */
   newMcpServer(transport: 'stdio' | 'http'): McpServer;
@@ -96,6 +102,7 @@ export async function assemble(settings: Settings, extraWarnings: readonly strin
   } else {
     store = new MemoryStore();
   }
+  const replayCache = redis === undefined ? memoryReplayCache() : redisReplayCache(redis);
   const sessions = sessionOwnership();
   const guards = buildGuards({ store, callsPerMinute: settings.rateLimit, sessions });
 
@@ -104,6 +111,7 @@ export async function assemble(settings: Settings, extraWarnings: readonly strin
     audit,
     fs,
     store,
+    replayCache,
     sessions,
     warnings,
     newMcpServer(transport) {
@@ -137,6 +145,7 @@ export function buildResourceServer(
   settings: Settings,
   resource: string,
   events: EventSink,
+  replayCache: ReplayCache = memoryReplayCache(),
 ): ResourceServer | undefined {
   if (settings.authMode === 'none') return undefined;
   const apiKeys =
@@ -168,6 +177,7 @@ export function buildResourceServer(
       Object.entries(DEMO_POLICIES.tools ?? {}).map(([name, policy]) => [name, [...(policy.scopes ?? [])]]),
     ),
     ...(apiKeys === undefined ? {} : { apiKeys }),
+    dpop: createDpopVerifier({ replayCache }),
     events,
   });
 }

@@ -38,6 +38,10 @@ export interface HttpFrontOptions {
   readonly maxSessions: number;
   readonly maxConnections: number;
   readonly maxBodyBytes: number;
+  /** Headers must arrive within this, ms. Default 10 s. */
+  readonly headersTimeoutMs?: number;
+  /** The whole request must arrive within this, ms. Default 30 s. */
+  readonly requestTimeoutMs?: number;
   readonly events: EventSink;
   /** TLS options (`@mcp-warden/auth`'s `createTlsServerOptions`); plain HTTP when absent. */
   readonly tls?: HttpsOptions;
@@ -218,12 +222,18 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       jsonError(res, 500, -32603, 'internal error');
     });
   };
+  // Slow clients are cut: headers and whole requests have deadlines, checked every second.
+  const timeouts = {
+    headersTimeout: options.headersTimeoutMs ?? 10_000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    keepAliveTimeout: 5_000,
+    connectionsCheckingInterval: 1_000,
+    maxHeaderSize: 16 * 1024,
+  };
   const server =
-    options.tls === undefined ? createHttpServer(listener) : createHttpsServer(options.tls, listener);
-  // Slow clients are cut: headers within 10 s, the whole request within 30 s, idle keep-alive 5 s.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+    options.tls === undefined
+      ? createHttpServer(timeouts, listener)
+      : createHttpsServer({ ...options.tls, ...timeouts }, listener);
   server.maxHeadersCount = 100;
   const connections = limitConnections(server, {
     maxConnections: options.maxConnections,

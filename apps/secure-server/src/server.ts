@@ -33,7 +33,12 @@ export async function startServer(
 ): Promise<RunningServer> {
   const assembly = await assemble(settings, warnings);
   if (settings.transport === 'stdio') {
-    const resourceServer = buildResourceServer(settings, 'stdio://local', assembly.events);
+    const resourceServer = buildResourceServer(
+      settings,
+      'stdio://local',
+      assembly.events,
+      assembly.replayCache,
+    );
     const authInfo = await stdioAuthInfo(settings, resourceServer);
     const server = assembly.newMcpServer('stdio');
     await server.connect(new AuthenticatedTransport(new StdioServerTransport(), authInfo));
@@ -64,6 +69,8 @@ export async function startServer(
       maxSessions: settings.maxSessions,
       maxConnections: settings.maxConnections,
       maxBodyBytes: settings.maxBodyBytes,
+      headersTimeoutMs: settings.headersTimeoutMs,
+      requestTimeoutMs: settings.requestTimeoutMs,
       events: assembly.events,
       ...(tls === undefined ? {} : { tls: tls.options }),
     });
@@ -74,7 +81,7 @@ export async function startServer(
       const { port } = front.server.address() as AddressInfo;
       const url = endpointUrl(settings, port);
       try {
-        resourceServer = buildResourceServer(settings, url, assembly.events);
+        resourceServer = buildResourceServer(settings, url, assembly.events, assembly.replayCache);
       } catch (error) {
         front.server.close();
         reject(error);

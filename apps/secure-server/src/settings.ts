@@ -33,6 +33,10 @@ export const settingsSchema = mcpServerSchema.safeExtend({
   shutdownGraceMs: z.int().min(0).max(600_000).default(10_000),
   /** Proxies whose `X-Forwarded-For` is believed (addresses or CIDRs); none by default. */
   trustedProxies: commaList(z.string().min(1).max(64)).default([]),
+  /** Time a client has to send all request headers, ms (slow-header clients are cut). */
+  headersTimeoutMs: z.int().min(500).max(120_000).default(10_000),
+  /** Time a client has to send a whole request, ms. */
+  requestTimeoutMs: z.int().min(1_000).max(600_000).default(30_000),
   /** Sessions kept at once (stateful mode). */
   maxSessions: z.int().min(1).max(1_000_000).default(1_000),
 });
