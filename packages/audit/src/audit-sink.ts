@@ -58,6 +58,11 @@ export interface AuditSinkOptions {
    * cannot recompute the chain. Default: none (hash chain only).
    */
   readonly hmacKey?: string | Uint8Array;
+  /**
+   * Writes MCP session ids as they are instead of as `sha256:<32 hex>` digests. A session id can be
+   * enough to use the session (OWASP: do not log session ids). Warned about. Default: false.
+   */
+  readonly insecureLogSessionIds?: boolean;
   /** Writes lines without the hash chain (faster, no tamper evidence). Warned about. Default: false. */
   readonly insecureDisableChain?: boolean;
   /**
@@ -149,7 +154,14 @@ export function createAuditSink(options: AuditSinkOptions = {}): AuditSink {
     if (!syncAll && !syncTypes.has(type))
       warnings.push(`syncTypes: ${type} is buffered and can be lost on a crash`);
   }
-  const encoder = new LineEncoder(resolveRedaction(options.redaction));
+  if (options.insecureLogSessionIds === true) {
+    warnings.push(
+      'insecureLogSessionIds: session ids are written in clear and can be replayed by log readers',
+    );
+  }
+  const encoder = new LineEncoder(resolveRedaction(options.redaction), {
+    hashSessionIds: options.insecureLogSessionIds !== true,
+  });
   const chain = new HashChain({ enabled: chainEnabled, key });
 
   const stats = { lines: 0, writes: 0, maxBufferedChars: 0, writeErrors: 0, droppedAfterClose: 0 };

@@ -36,7 +36,10 @@ const BASE_PROPERTIES: Record<string, JsonSchema> = {
   },
   seq: { type: 'integer', minimum: 0, description: 'position in the instance chain, from 0' },
   requestId: str,
-  sessionId: str,
+  sessionId: {
+    type: 'string',
+    description: 'sha256:<32 hex> digest of the MCP session id (clear only with insecureLogSessionIds)',
+  },
   principal: object({ subject: str, clientId: str, method: authMethod }, ['subject', 'method']),
   transport: str,
   remoteAddress: str,

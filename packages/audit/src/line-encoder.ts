@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { isWardenError, type SecurityEvent } from '@mcp-warden/core';
 import { isSecretKey, REDACTED, type ResolvedRedaction, scrubText } from './redaction.js';
 
@@ -71,8 +72,25 @@ export class LineEncoder {
   readonly #scrubbed = new Map<string, string>();
   readonly #literals = new Map<string, string>();
 
-  constructor(redaction: ResolvedRedaction) {
+  readonly #hashSessionIds: boolean;
+  #lastSession: readonly [string, string] | undefined;
+
+  constructor(redaction: ResolvedRedaction, options: { readonly hashSessionIds?: boolean } = {}) {
     this.#redaction = redaction;
+    this.#hashSessionIds = options.hashSessionIds ?? true;
+  }
+
+  /**
+   * A session id is a bearer value in some deployments (whoever holds it can use the session), so by
+   * default the line carries `sha256:` and the first 32 hex digits of its hash: enough to tie events
+   * of one session together, useless to replay.
+   */
+  #sessionDigest(sessionId: string): string {
+    const last = this.#lastSession;
+    if (last !== undefined && last[0] === sessionId) return last[1];
+    const digest = `"sha256:${hash('sha256', sessionId, 'hex').slice(0, 32)}"`;
+    this.#lastSession = [sessionId, digest];
+    return digest;
   }
 
   #scrub(text: string): string {
@@ -117,7 +135,11 @@ export class LineEncoder {
     ]) {
       const value = record[key];
       if (value === undefined) continue;
-      const encoded = this.#field(key, value, state);
+      const encoded =
+        key === 'sessionId' && this.#hashSessionIds && typeof value === 'string'
+          ? this.#sessionDigest(value)
+          : // Core's own fields: their names are not secret; their values are still scrubbed.
+            this.#value(value, 0, state);
       if (encoded !== undefined) out += `,"${key}":${encoded}`;
     }
     let fields = 0;

@@ -51,7 +51,7 @@ export interface ResolvedRedaction {
  * `x-api-key`, `clientSecret`, `refresh_token`, `Set-Cookie`, `dbPassword` are all caught.
  */
 const SECRET_KEY =
-  /password|passwd|passphrase|secret|token|apikey|authorization|cookie|credential|privatekey|bearer|signature|jwt|accesskey|sessionkey|^auth$|^pwd$|^pass$|^sig$|^otp$|^pin$|^cvv$|^ssn$/;
+  /password|passwd|passphrase|secret|token|apikey|authorization|cookie|credential|privatekey|bearer|signature|jwt|accesskey|sessionkey|sessionid|^auth$|^pwd$|^pass$|^sig$|^otp$|^pin$|^cvv$|^ssn$/;
 
 /**
  * Names that contain a weak secret word (`token`, `key`, `auth`) but name a count, kind, id or
@@ -62,7 +62,7 @@ const NOT_SECRET_KEY =
   /(?:count|limit|type|types|expiresat|expiresin|expiry|endpoint|url|uri|length|usage|id|ids|name|method|scheme)$|^(?:max|min|num|total|prompt|completion|input|output|cached)tokens?$/;
 
 /** Words that make a key secret whatever it ends with. */
-const STRONG_SECRET_KEY = /password|passwd|passphrase|secret|cookie|privatekey|credential/;
+const STRONG_SECRET_KEY = /password|passwd|passphrase|secret|cookie|privatekey|credential|sessionid/;
 
 /** Secret-shaped substrings inside free text, each with the part that is kept. */
 const VALUE_PATTERNS: readonly (readonly [RegExp, string])[] = [

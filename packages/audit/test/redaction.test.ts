@@ -101,7 +101,6 @@ describe('redaction', () => {
       path: '/srv/data/report-2026.csv',
       message: 'the key was rotated at 10:00; see https://example.com/docs?page=2#auth',
       keyId: 'key-2026-01',
-      sessionId: 'sess-1',
       scopes: ['files:read', 'files:write'],
       count: 3,
     };
@@ -141,6 +140,17 @@ describe('redaction', () => {
       writeOne({ arguments: { ...kept, passwordLength: 12, tokenSecret: 'x' } }),
     );
     expect(record?.arguments).toEqual({ ...kept, passwordLength: '[REDACTED]', tokenSecret: '[REDACTED]' });
+  });
+
+  it('writes session ids as digests unless insecureLogSessionIds is set (warned)', () => {
+    const sessionId = 'c0ffee00-1234-4abc-9def-0123456789ab';
+    const hashed = readRecords(writeOne({ sessionId, detail: { 'mcp-session-id': sessionId } }));
+    expect(hashed[1]).toMatchObject({ sessionId: expect.stringMatching(/^sha256:[0-9a-f]{32}$/) });
+    expect(JSON.stringify(hashed)).not.toContain(sessionId);
+    const clear = readRecords(writeOne({ sessionId }, { insecureLogSessionIds: true }));
+    expect(clear[1]).toMatchObject({ sessionId });
+    expect(clear[0]).toMatchObject({ type: 'sys_startup', level: 'warn' });
+    expect(String(clear[0]?.warnings)).toContain('insecureLogSessionIds');
   });
 
   it('redacts configured key names and object paths', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { createSecurityContext, type SecurityEventInput, type SecurityEventType } from '@mcp-warden/core';
 import { describe, expect, it } from 'vitest';
@@ -123,7 +124,8 @@ describe('event schemas', () => {
     const authz = records.find((record) => record.type === 'authz_fail');
     expect(authz).toMatchObject({
       requestId: '42',
-      sessionId: 'sess-1',
+      // Session ids are written as digests: linkable, not replayable.
+      sessionId: `sha256:${createHash('sha256').update('sess-1').digest('hex').slice(0, 32)}`,
       principal: { subject: 'ann', clientId: 'client-1', method: 'bearer' },
       transport: 'http',
       remoteAddress: '127.0.0.1',
@@ -132,6 +134,7 @@ describe('event schemas', () => {
       outcome: 'denied',
     });
     expect(JSON.stringify(records)).not.toContain('never-logged');
+    expect(JSON.stringify(records)).not.toContain('sess-1');
   });
 
   it('rejects lines that break the schema (the validators are not vacuous)', () => {
