@@ -382,7 +382,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         }
         const key = tokenCacheKey(token);
         const hit = cache.get(key, nowMs);
-        if (hit !== undefined) return Promise.resolve(bind(hit));
+        if (hit !== undefined) {
+          if (hit.binding !== undefined || presentation.scheme === 'dpop')
+            checkBinding(hit.binding, presentation);
+          return Promise.resolve(hit);
+        }
         return verifyUncached(token, nowMs, (verified) => {
           let until = verified.expiresAt * 1000;
           if (maxAge !== undefined && typeof verified.claims.iat === 'number') {

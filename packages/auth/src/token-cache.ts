@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 
 /** Options of the verified-token cache. */
 export interface TokenCacheOptions {
-  /** Most entries kept; the least recently used goes first. Default 10000. */
+  /** Most entries kept; the oldest inserted goes first. Default 10000. */
   readonly maxEntries?: number;
   /** Longest time an entry is trusted, whatever the token's `exp`. Default 300 s. */
   readonly maxTtlSec?: number;
@@ -19,7 +19,7 @@ export function tokenCacheKey(token: string): string {
 }
 
 /**
- * A bounded LRU of verified tokens keyed by token hash. An entry never outlives the expiry it was
+ * A bounded (insertion-ordered) cache of verified tokens keyed by token hash. An entry never outlives the expiry it was
  * stored with (the caller passes `min(exp, …)`), so a cached token is never accepted past `exp`.
  */
 export class TokenCache<T> {
@@ -40,9 +40,12 @@ export class TokenCache<T> {
   get(key: string, nowMs: number): T | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    this.#entries.delete(key);
-    if (nowMs >= entry.expiresAtMs) return undefined;
-    this.#entries.set(key, entry);
+    if (nowMs >= entry.expiresAtMs) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    // No reordering on a hit (it would double the cost of the hot path): the oldest insertion is evicted
+    // first, and a hot token evicted that way is simply verified and stored again.
     return entry.value;
   }
 

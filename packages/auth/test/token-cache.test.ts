@@ -60,14 +60,18 @@ describe('verified-token cache', () => {
     );
   });
 
-  it('stays bounded and evicts the least recently used entry', () => {
+  it('stays bounded and evicts the oldest insertion first', () => {
     const cache = new TokenCache<number>({ maxEntries: 3 });
     for (const key of ['a', 'b', 'c']) cache.set(key, 1, 10_000, 0);
-    expect(cache.get('a', 1)).toBe(1);
     cache.set('d', 1, 10_000, 0);
     expect(cache.size).toBe(3);
-    expect(cache.get('b', 1)).toBeUndefined();
-    expect(cache.get('a', 1)).toBe(1);
+    expect(cache.get('a', 1)).toBeUndefined();
+    expect(cache.get('b', 1)).toBe(1);
+    // Re-storing a key moves it to the back.
+    cache.set('b', 2, 10_000, 0);
+    cache.set('e', 1, 10_000, 0);
+    expect(cache.get('c', 1)).toBeUndefined();
+    expect(cache.get('b', 1)).toBe(2);
   });
 
   it('property: an entry is never returned at or after its expiry, nor past maxTtl', () => {
