@@ -1,0 +1,78 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { auditCalls, createAuditSink } from '@mcp-warden/audit';
+import { requireScopes } from '@mcp-warden/auth';
+import { secureMcpServer } from '@mcp-warden/core';
+import { MemoryStore, rateLimitGuard } from '@mcp-warden/ratelimit';
+import { boundedString, validationGuard } from '@mcp-warden/validation';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { Comparison } from '../harness.js';
+
+// The cost of the whole pipeline — audit (hash-chained file) → scopes → rate limit → validation →
+// handler → output sanitising — on a real Client/McpServer round trip over the in-memory transport.
+
+function serverWith(text: z.ZodString): McpServer {
+  const server = new McpServer({ name: 'bench', version: '1.0.0' });
+  server.registerTool(
+    'echo',
+    { inputSchema: { text, count: z.number().int().max(100) } },
+    async ({ text }) => ({
+      content: [{ type: 'text', text }],
+    }),
+  );
+  return server;
+}
+
+async function connected(server: McpServer, scopes: string[] = []): Promise<Client> {
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  const send = clientTransport.send.bind(clientTransport);
+  clientTransport.send = (message, options) =>
+    send(message, {
+      ...options,
+      authInfo: { token: 't', clientId: 'bench', scopes, extra: { subject: 'bench' } },
+    });
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+  return client;
+}
+
+const call = { name: 'echo', arguments: { text: 'hello, pipeline', count: 3 } };
+
+async function setup() {
+  const bare = await connected(serverWith(z.string().max(1000)));
+  const audit = createAuditSink({ file: join(mkdtempSync(join(tmpdir(), 'bench-pipeline-')), 'audit.log') });
+  const guarded = serverWith(boundedString({ maxChars: 1000 }));
+  secureMcpServer(guarded, {
+    events: audit,
+    policies: { tools: { echo: { scopes: ['echo'] } } },
+    guards: [
+      auditCalls(),
+      requireScopes(),
+      rateLimitGuard({ store: new MemoryStore(), rule: { limit: 1_000_000_000, periodMs: 60_000 } }),
+      validationGuard(),
+    ],
+  });
+  const client = await connected(guarded, ['echo']);
+  return {
+    candidate: () => client.callTool(call),
+    baseline: () => bare.callTool(call),
+    teardown: async () => {
+      await Promise.all([bare.close(), client.close()]);
+      await audit.close('benchmark done');
+    },
+  };
+}
+
+export const comparisons: readonly Comparison[] = [
+  {
+    name: 'pipeline/full',
+    candidateLabel: 'audit+scopes+ratelimit+validate+sanitize',
+    baselineLabel: 'bare McpServer tool call',
+    targetTimeRatio: 1.15,
+    setup,
+  },
+];
