@@ -17,7 +17,16 @@ const files = readdirSync(directory)
 const results: Measurement[] = [];
 let failed = false;
 for (const file of files) {
-  const module = (await import(new URL(file, directory).href)) as BenchModule;
+  let module: BenchModule;
+  try {
+    module = (await import(new URL(file, directory).href)) as BenchModule;
+  } catch (error) {
+    failed = true;
+    process.stderr.write(
+      `could not load ${file}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    continue;
+  }
   for (const comparison of module.comparisons ?? []) {
     if (!selected(comparison.name)) continue;
     process.stderr.write(

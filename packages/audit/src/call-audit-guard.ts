@@ -35,15 +35,6 @@ const DENIED_KINDS: ReadonlySet<string> = new Set([
 const isProtocolError = (error: unknown): boolean =>
   error instanceof Error && typeof (error as { code?: unknown }).code === 'number';
 
-/**
- * Core hands errors of the SDK's own handler to guards wrapped in a private `{ error }` object (so
- * that it can rethrow them untouched); look through it.
- */
-function unwrap(thrown: unknown): unknown {
-  if (thrown instanceof Error || typeof thrown !== 'object' || thrown === null) return thrown;
-  return 'error' in thrown ? (thrown as { error: unknown }).error : thrown;
-}
-
 function outcomeOfError(error: unknown): EventOutcome {
   if (isWardenError(error)) return DENIED_KINDS.has(error.kind) ? 'denied' : 'error';
   return isProtocolError(error) ? 'failure' : 'error';
@@ -93,8 +84,8 @@ export function auditCalls(): Guard {
       }
       return result;
     } catch (error) {
-      outcome = outcomeOfError(unwrap(error));
-      code = codeOfError(unwrap(error));
+      outcome = outcomeOfError(error);
+      code = codeOfError(error);
       throw error;
     } finally {
       call.context.emit({

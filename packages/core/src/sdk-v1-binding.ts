@@ -92,11 +92,6 @@ class ProtocolError extends Error {
   }
 }
 
-/** Errors raised by the SDK's own handler (not by guards): passed through untouched. */
-class FromInnerHandler {
-  constructor(readonly error: unknown) {}
-}
-
 const contexts = new WeakMap<object, SecurityContext>();
 
 /**
@@ -309,6 +304,7 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
       });
       contexts.set(extra, context);
       const rawArguments = params.arguments;
+      let innerFailure: { error: unknown } | undefined;
       try {
         const call: Call = {
           kind,
@@ -328,11 +324,13 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
               ? request
               : { ...request, params: { ...params, arguments: final.arguments } };
           return (inner(forwarded, extra) as Promise<CallResult>).catch((error: unknown) => {
-            throw new FromInnerHandler(error);
+            innerFailure = { error };
+            throw error;
           });
         });
       } catch (error) {
-        if (error instanceof FromInnerHandler) throw error.error;
+        // The SDK's own protocol errors (unknown tool, bad params) pass through as the SDK sent them.
+        if (innerFailure !== undefined && innerFailure.error === error) throw error;
         reportUnexpected(error, context);
         if (kind === 'tool') return toToolResult(error, context.correlationId);
         throw new ProtocolError(toJsonRpcError(error, context.correlationId));

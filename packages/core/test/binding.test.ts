@@ -353,6 +353,31 @@ describe('secureMcpServer', () => {
     ]);
   });
 
+  it("shows guards the SDK's own errors as they are, and passes them to the client unchanged", async () => {
+    const server = new McpServer({ name: 's', version: '1' });
+    const seen: unknown[] = [];
+    secureMcpServer(server, {
+      guards: [
+        async (_call, next) => {
+          try {
+            return await next();
+          } catch (error) {
+            seen.push(error);
+            throw error;
+          }
+        },
+      ],
+    });
+    server.registerResource('known', 'secure://known', {}, async (uri) => ({
+      contents: [{ uri: uri.href, text: 'k' }],
+    }));
+    const client = await connect(server);
+    await expect(client.readResource({ uri: 'secure://unknown' })).rejects.toMatchObject({ code: -32602 });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBeInstanceOf(Error);
+    expect(seen[0]).toMatchObject({ code: -32602 });
+  });
+
   it('refuses to secure the same server twice', () => {
     const server = new McpServer({ name: 's', version: '1' });
     secureMcpServer(server, { guards: [] });
