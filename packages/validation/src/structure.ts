@@ -82,67 +82,59 @@ function utf8Length(text: string, budget: number): number {
  */
 function certainlyWithin(value: unknown, limits: Readonly<StructureLimits>): boolean {
   if (typeof value !== 'object' || value === null) return false;
-  const values: object[] = [value];
-  const depths: number[] = [1];
+  const { maxDepth, maxKeys, maxArrayLength, maxNodes, maxKeyLength, maxTotalBytes } = limits;
+  // Pairs of (container, depth); `for…in` also sees inherited enumerable keys, which only makes this
+  // pass stricter than the exact one (it then defers to it).
+  const stack: unknown[] = [value, 1];
   let nodes = 1;
   let upper = 0;
-  while (values.length > 0) {
-    const current = values.pop()!;
-    const depth = depths.pop()! + 1;
-    let keys: readonly string[] | undefined;
-    let count: number;
+  while (stack.length > 0) {
+    const depth = (stack.pop() as number) + 1;
+    const current = stack.pop() as object;
     if (Array.isArray(current)) {
-      count = current.length;
-      if (count > limits.maxArrayLength) return false;
+      const count = current.length;
+      if (count > maxArrayLength) return false;
+      nodes += count;
+      if (nodes > maxNodes) return false;
       upper += 2 + count;
+      for (let index = 0; index < count; index++) {
+        const child: unknown = current[index];
+        if (typeof child === 'string') upper += 3 * child.length + 2;
+        else if (typeof child === 'number') {
+          if (child - child !== 0) return false; // NaN, ±Infinity
+          upper += 8;
+        } else if (typeof child === 'boolean' || child === null) upper += 5;
+        else if (typeof child === 'object') {
+          if (depth > maxDepth) return false;
+          stack.push(child, depth);
+        } else return false;
+      }
     } else {
       const proto = Object.getPrototypeOf(current);
       if (proto !== Object.prototype && proto !== null) return false;
-      keys = Object.keys(current);
-      count = keys.length;
-      if (count > limits.maxKeys) return false;
+      let count = 0;
       upper += 2;
-    }
-    nodes += count;
-    if (nodes > limits.maxNodes) return false;
-    for (let index = 0; index < count; index++) {
-      let child: unknown;
-      if (keys === undefined) child = (current as unknown[])[index];
-      else {
-        const key = keys[index]!;
-        if (
-          key.length > limits.maxKeyLength ||
-          ((key.length === 9 || key.length === 11) && FORBIDDEN_KEYS.has(key))
-        ) {
+      for (const key in current) {
+        if (++count > maxKeys) return false;
+        const length = key.length;
+        if (length > maxKeyLength || ((length === 9 || length === 11) && FORBIDDEN_KEYS.has(key)))
           return false;
-        }
-        upper += 3 * key.length + 4;
-        child = (current as Record<string, unknown>)[key];
-      }
-      switch (typeof child) {
-        case 'string':
-          upper += 3 * child.length + 2;
-          break;
-        case 'number':
-          if (!Number.isFinite(child)) return false;
+        upper += 3 * length + 4;
+        const child: unknown = (current as Record<string, unknown>)[key];
+        if (typeof child === 'string') upper += 3 * child.length + 2;
+        else if (typeof child === 'number') {
+          if (child - child !== 0) return false;
           upper += 8;
-          break;
-        case 'boolean':
-          upper += 5;
-          break;
-        case 'object':
-          if (child === null) upper += 4;
-          else {
-            if (depth > limits.maxDepth) return false;
-            values.push(child);
-            depths.push(depth);
-          }
-          break;
-        default:
-          return false;
+        } else if (typeof child === 'boolean' || child === null) upper += 5;
+        else if (typeof child === 'object') {
+          if (depth > maxDepth) return false;
+          stack.push(child, depth);
+        } else return false;
       }
+      nodes += count;
+      if (nodes > maxNodes) return false;
     }
-    if (upper > limits.maxTotalBytes) return false;
+    if (upper > maxTotalBytes) return false;
   }
   return true;
 }

@@ -122,13 +122,15 @@ export function validationGuard(options: ValidationGuardOptions = {}): Guard {
   };
 
   // Not an async function: when the schema is synchronous (the common case) no extra promise is made.
+  // (No closure inside the try block either: that alone doubled the guard's own cost on V8.)
   return (call, next) => {
+    let pending: Promise<unknown> | undefined;
     try {
-      const pending = call.kind === 'resource' ? validateUri(call) : validate(call);
-      const run = () => next().then((result) => post(call, result));
-      return pending === undefined ? run() : pending.then(run);
+      pending = call.kind === 'resource' ? validateUri(call) : validate(call);
     } catch (error) {
       return Promise.reject(error);
     }
+    if (pending === undefined) return next().then((result) => post(call, result));
+    return pending.then(() => next()).then((result) => post(call, result));
   };
 }
