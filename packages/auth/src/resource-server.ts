@@ -80,8 +80,13 @@ export type HttpAuthResult = HttpAuthenticated | HttpDenial;
 
 /** Options of {@link createResourceServer}. */
 export interface ResourceServerOptions {
-  /** A verifier, or the options to create one (`resource`, `issuer`, `keys`, …). */
-  readonly verifier: JwtVerifier | JwtVerifierOptions;
+  /**
+   * A JWT verifier, or the options to create one (`resource`, `issuer`, `keys`, …). Omit it only for an
+   * API-key-only server: then `resource` and `apiKeys` are required, and every JWT is refused.
+   */
+  readonly verifier?: JwtVerifier | JwtVerifierOptions;
+  /** The resource identifier when there is no `verifier` (a verifier brings its own). */
+  readonly resource?: string | URL;
   /** RFC 9728 `authorization_servers`. Required. */
   readonly authorizationServers: readonly string[];
   /** RFC 9728 `scopes_supported`. */
@@ -145,12 +150,35 @@ const BEARER_ERROR_BY_STATUS: Readonly<Record<400 | 401 | 403, BearerErrorCode>>
   403: 'insufficient_scope',
 };
 
+/** The stand-in verifier of an API-key-only server: it knows the resource and refuses every JWT. */
+function apiKeyOnlyVerifier(options: ResourceServerOptions): JwtVerifier {
+  if (options.apiKeys === undefined || options.resource === undefined) {
+    throw new ConfigError(
+      'ERR_AUTH_CONFIG_INVALID',
+      'a resource server needs a JWT verifier, or API keys and a resource identifier',
+    );
+  }
+  const resource = new URL(options.resource).href;
+  return {
+    resource,
+    algorithms: [],
+    warnings: [],
+    cacheSize: 0,
+    async verify() {
+      throw tokenError('ERR_TOKEN_INVALID', { detail: { reason: 'this server accepts API keys only' } });
+    },
+    async reload() {},
+  };
+}
+
 /** Creates the framework-free resource server; see `nodeAuthMiddleware` for node:http / Express. */
 export function createResourceServer(options: ResourceServerOptions): ResourceServer {
   const verifier =
-    typeof (options.verifier as JwtVerifier).verify === 'function'
-      ? (options.verifier as JwtVerifier)
-      : createJwtVerifier(options.verifier as JwtVerifierOptions);
+    options.verifier === undefined
+      ? apiKeyOnlyVerifier(options)
+      : typeof (options.verifier as JwtVerifier).verify === 'function'
+        ? (options.verifier as JwtVerifier)
+        : createJwtVerifier(options.verifier as JwtVerifierOptions);
   const resource = verifier.resource;
   const metadata = protectedResourceMetadata({
     resource,

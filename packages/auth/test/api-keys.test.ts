@@ -225,6 +225,33 @@ describe('API keys over real HTTP', () => {
   });
 });
 
+describe('an API-key-only resource server', () => {
+  it('needs API keys and a resource identifier when it has no JWT verifier', () => {
+    expect(() => createResourceServer({ authorizationServers: [ISSUER], resource: RESOURCE })).toThrow(
+      expect.objectContaining({ code: 'ERR_AUTH_CONFIG_INVALID' }),
+    );
+  });
+
+  it('accepts its keys and refuses every JWT, however well signed', async () => {
+    const minted = mintApiKey({ subject: 'robot', scopes: ['mcp'] });
+    const key = await makeKey('ES256');
+    const rs = createResourceServer({
+      resource: RESOURCE,
+      authorizationServers: [ISSUER],
+      apiKeys: createApiKeyVerifier({ store: memoryApiKeyStore([minted.record]) }),
+    });
+    expect(rs.resource).toBe(new URL(RESOURCE).href);
+    const request = (authorization: string) => ({ method: 'POST', url: '/mcp', headers: { authorization } });
+    const accepted = await rs.authenticate(request(`Bearer ${minted.key}`));
+    expect(accepted).toMatchObject({
+      ok: true,
+      authInfo: { extra: { subject: 'robot', authMethod: 'api_key' } },
+    });
+    const jwt = await rs.authenticate(request(`Bearer ${await sign(key, { scope: 'mcp' })}`));
+    expect(jwt).toMatchObject({ ok: false, status: 401, error: { code: 'ERR_TOKEN_INVALID' } });
+  });
+});
+
 describe('the mint CLI', () => {
   it('prints a key, its hash-only record and the scanner pattern (in process)', () => {
     const out: string[] = [];
