@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { type AuditSink, createAuditSink } from '@mcp-warden/audit';
 import {
+  type ApiKeyRecord,
   type AsymmetricAlgorithm,
   createApiKeyVerifier,
   createDpopVerifier,
@@ -16,6 +17,7 @@ import {
   type TlsServerConfig,
   type WardenAuthInfo,
 } from '@mcp-warden/auth';
+import { effectiveJwtAlgorithms } from '@mcp-warden/config';
 import { ConfigError, type EventSink, secureMcpServer, sessionOwnership } from '@mcp-warden/core';
 import {
   httpRateLimit,
@@ -129,8 +131,7 @@ export async function assemble(settings: Settings, extraWarnings: readonly strin
 
 /** The JWT key source the settings name (exactly one, checked by the config rules). */
 function keySource(settings: Settings): KeySource {
-  const algorithms =
-    settings.jwtAlgorithms ?? (settings.jwtSecret === undefined ? ['ES256', 'RS256', 'EdDSA'] : ['HS256']);
+  const algorithms = effectiveJwtAlgorithms(settings);
   const secret = settings.jwtSecret?.reveal();
   if (secret !== undefined)
     return { type: 'hmac', secrets: [{ secret }], algorithms: algorithms as HmacAlgorithm[] };
@@ -148,29 +149,26 @@ export function buildResourceServer(
   replayCache: ReplayCache = memoryReplayCache(),
 ): ResourceServer | undefined {
   if (settings.authMode === 'none') return undefined;
+  const pepper = settings.wardenApiKeyPepper?.reveal();
   const apiKeys =
     settings.authMode === 'apikey'
       ? createApiKeyVerifier({
-          store: memoryApiKeyStore(JSON.parse(readFileSync(settings.apiKeysFile!, 'utf8')) as never),
+          store: memoryApiKeyStore(JSON.parse(readFileSync(settings.apiKeysFile!, 'utf8')) as ApiKeyRecord[]),
+          ...(pepper === undefined ? {} : { pepper }),
         })
       : undefined;
   const issuer = settings.jwtIssuer ?? resource;
   return createResourceServer({
-    verifier: {
-      issuer,
-      resource: settings.jwtAudience ?? resource,
-      keys:
-        settings.authMode === 'jwt'
-          ? [keySource(settings)]
-          : [
-              {
-                type: 'hmac',
-                secrets: [{ secret: crypto.getRandomValues(new Uint8Array(32)) }],
-                algorithms: ['HS256'],
-              },
-            ],
-      events,
-    },
+    ...(settings.authMode === 'jwt'
+      ? {
+          verifier: {
+            issuer,
+            resource: settings.jwtAudience ?? resource,
+            keys: [keySource(settings)],
+            events,
+          },
+        }
+      : { resource }),
     authorizationServers: [...(settings.authorizationServers ?? [issuer])],
     scopesSupported: ALL_SCOPES,
     toolScopes: Object.fromEntries(
