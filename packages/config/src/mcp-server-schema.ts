@@ -156,8 +156,6 @@ export function mcpServerRuleIssues(settings: Settings): readonly Issue[] {
   }
   if (settings.authMode === 'jwt') {
     if (!has('jwtIssuer')) issues.push({ path: 'jwtIssuer', message: 'required for auth mode jwt' });
-    if (!has('jwtAudience'))
-      issues.push({ path: 'jwtAudience', message: 'required for auth mode jwt (RFC 8707 audience)' });
     const keySources = ['jwtJwksUrl', 'jwtJwksFile', 'jwtSecret'].filter(has);
     if (keySources.length !== 1) {
       issues.push({

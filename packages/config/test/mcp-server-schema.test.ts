@@ -194,9 +194,9 @@ describe('the ready MCP server schema', () => {
     ]);
   });
 
-  it('requires issuer, audience and exactly one key source for JWT, and no algorithm confusion', () => {
+  it('requires an issuer and exactly one key source for JWT, and no algorithm confusion', () => {
     const missing = problemsFrom(() => loadMcpServerConfig({ env: { MCP_AUTH_MODE: 'jwt' } }));
-    expect(missing.map((problem) => problem.key)).toEqual(['jwtIssuer', 'jwtAudience', 'authMode']);
+    expect(missing.map((problem) => problem.key)).toEqual(['jwtIssuer', 'authMode']);
     const both = problemsFrom(() =>
       loadMcpServerConfig({
         env: {
