@@ -43,6 +43,16 @@ function memoryPair(): Pair {
   };
 }
 
+/** The same store through its synchronous API (rate-limiter-flexible has none). */
+function memorySyncPair(): Pair {
+  const store = new MemoryStore();
+  const rlf = new RateLimiterMemory({ points: POINTS, duration: HOUR_S });
+  return {
+    candidate: () => store.consumeSync('user:42', rule, 1),
+    baseline: () => rlf.consume('user:42', 1),
+  };
+}
+
 async function redisVsRlfIoredis(): Promise<Pair> {
   const prefix = `bench-rl:${randomUUID().slice(0, 8)}`;
   const ours = await nodeRedis();
@@ -135,6 +145,13 @@ export const comparisons: readonly Comparison[] = [
     baselineLabel: 'rlf RateLimiterMemory',
     targetTimeRatio: 0.5,
     setup: memoryPair,
+  },
+  {
+    name: 'ratelimit/memory-one-key-sync',
+    candidateLabel: 'MemoryStore.consumeSync GCRA',
+    baselineLabel: 'rlf RateLimiterMemory',
+    targetTimeRatio: 0.5,
+    setup: memorySyncPair,
   },
   {
     name: 'ratelimit/redis-sequential',

@@ -44,6 +44,8 @@ export class MemoryStore implements RateLimitStore {
   #keys: string[] = [];
   #tableOfSlot: Map<string, number>[] = [];
   #size = 0;
+  #lastRuleId: string | undefined;
+  #lastTable: Map<string, number> | undefined;
   #state: Float64Array;
   #prev: Int32Array;
   #next: Int32Array;
@@ -102,11 +104,14 @@ export class MemoryStore implements RateLimitStore {
   }
 
   #table(ruleId: string): Map<string, number> {
+    if (ruleId === this.#lastRuleId) return this.#lastTable!;
     let table = this.#tables.get(ruleId);
     if (table === undefined) {
       table = new Map();
       this.#tables.set(ruleId, table);
     }
+    this.#lastRuleId = ruleId;
+    this.#lastTable = table;
     return table;
   }
 

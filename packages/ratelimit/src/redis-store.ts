@@ -45,9 +45,16 @@ const PREFIX = /^[A-Za-z0-9_.:-]{0,64}$/;
 
 class StoreTimeoutError extends Error {}
 
+/** One call in flight to Redis. */
 interface Pending {
   readonly deadline: number;
-  readonly fail: (error: unknown) => void;
+  readonly key: string;
+  readonly rule: RateLimitRule;
+  readonly cost: number;
+  readonly keys: readonly string[];
+  readonly args: readonly string[];
+  readonly resolve: (decision: Decision) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 /**
@@ -131,32 +138,63 @@ export class RedisStore implements RateLimitStore {
     }
     const keys = [`${this.#prefix}{${storeKey(rule.id, key)}}`];
     const args = [...this.#ruleArgs(rule), cost === 1 ? '1' : String(cost)];
+    // No named closure per call: the state of a call is one plain object, its steps are methods.
     return new Promise<Decision>((resolve, reject) => {
-      const fail = (error: unknown): void => {
-        if (this.#pending.delete(pending)) this.#failed(error, key, rule, cost).then(resolve, reject);
+      const call: Pending = {
+        deadline: this.#now() + this.#timeoutMs,
+        key,
+        rule,
+        cost,
+        keys,
+        args,
+        resolve,
+        reject,
       };
-      const pending: Pending = { deadline: this.#now() + this.#timeoutMs, fail };
-      this.#pending.add(pending);
+      this.#pending.add(call);
       if (this.#sweeper === undefined) this.#startSweeper();
-      const onReply = (reply: unknown): void => {
-        if (!this.#pending.has(pending)) return;
-        const decision = toDecision(reply);
-        if (decision === undefined) {
-          fail(new Error('unexpected script reply'));
-          return;
-        }
-        this.#pending.delete(pending);
-        if (this.#degraded) this.#recovered();
-        resolve(decision);
-      };
-      this.#scripts.evalSha(RATE_LIMIT_SCRIPT_SHA, keys, args).then(onReply, (error: unknown) => {
-        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-          this.#afterReload(keys, args).then(onReply, fail);
-        } else {
-          fail(error);
-        }
-      });
+      try {
+        this.#scripts.evalSha(RATE_LIMIT_SCRIPT_SHA, keys, args).then(
+          (reply) => this.#reply(call, reply),
+          (error: unknown) => this.#evalShaFailed(call, error),
+        );
+      } catch (error) {
+        // An adapter that throws instead of rejecting is a failure like any other.
+        this.#fail(call, error);
+      }
     });
+  }
+
+  #reply(call: Pending, reply: unknown): void {
+    if (!this.#pending.has(call)) return;
+    const decision = toDecision(reply);
+    if (decision === undefined) {
+      this.#fail(call, new Error('unexpected script reply'));
+      return;
+    }
+    this.#pending.delete(call);
+    if (this.#degraded) this.#recovered();
+    call.resolve(decision);
+  }
+
+  #evalShaFailed(call: Pending, error: unknown): void {
+    if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) {
+      this.#fail(call, error);
+      return;
+    }
+    try {
+      this.#afterReload(call.keys, call.args).then(
+        (reply) => this.#reply(call, reply),
+        (reloadError: unknown) => this.#fail(call, reloadError),
+      );
+    } catch (reloadError) {
+      this.#fail(call, reloadError);
+    }
+  }
+
+  /** Settles a call that Redis could not decide (error or timeout) by the failure policy. */
+  #fail(call: Pending, error: unknown): void {
+    if (!this.#pending.delete(call)) return;
+    this.#failed(error, call.key, call.rule, call.cost).then(call.resolve, call.reject);
   }
 
   /**
@@ -206,10 +244,9 @@ export class RedisStore implements RateLimitStore {
         return;
       }
       const now = this.#now();
-      for (const pending of this.#pending) {
-        if (pending.deadline <= now) {
-          pending.fail(new StoreTimeoutError(`no answer within ${this.#timeoutMs} ms`));
-        }
+      for (const call of this.#pending) {
+        if (call.deadline <= now)
+          this.#fail(call, new StoreTimeoutError(`no answer within ${this.#timeoutMs} ms`));
       }
     }, every);
     this.#sweeper.unref();
