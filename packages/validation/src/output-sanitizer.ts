@@ -27,6 +27,9 @@ export interface SanitizedResult<T> {
   readonly droppedBinary: number;
 }
 
+/** The default of `maxTextChars`. */
+export const DEFAULT_MAX_TEXT_CHARS = 100_000;
+
 /** The marker appended where text was cut. */
 export function truncationMarker(removedChars: number): string {
   return `\n[mcp-warden: output truncated, ${removedChars} characters removed]`;
@@ -36,7 +39,7 @@ const BINARY_MARKER = '[mcp-warden: binary content removed, over the size limit]
 
 /** Throws `ERR_INVALID_OPTION` when a cap is not a non-negative integer. */
 export function checkOutputOptions(options: OutputOptions): void {
-  requireInteger('maxTextChars', options.maxTextChars ?? 100_000, 0, Number.MAX_SAFE_INTEGER);
+  requireInteger('maxTextChars', options.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS, 0, Number.MAX_SAFE_INTEGER);
   requireInteger('maxBinaryChars', options.maxBinaryChars ?? 10_000_000, 0, Number.MAX_SAFE_INTEGER);
 }
 
@@ -51,7 +54,7 @@ class ResultWalker {
   constructor(private readonly options: OutputOptions) {
     this.textLeft = requireInteger(
       'maxTextChars',
-      options.maxTextChars ?? 100_000,
+      options.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS,
       0,
       Number.MAX_SAFE_INTEGER,
     );
@@ -151,7 +154,7 @@ class ResultWalker {
 }
 
 /** The common case, answered without copying: a tool result of short, clean text blocks only. */
-function isCleanTextResult(result: CallResult, maxTextChars: number): boolean {
+export function isCleanTextResult(result: CallResult, maxTextChars: number): boolean {
   const content = (result as { content?: unknown }).content;
   if (
     !Array.isArray(content) ||
@@ -184,7 +187,7 @@ export function sanitizeResult<T extends CallResult>(
   result: T,
   options: OutputOptions = {},
 ): SanitizedResult<T> {
-  if (isCleanTextResult(result, options.maxTextChars ?? 100_000)) {
+  if (isCleanTextResult(result, options.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS)) {
     return { result, removed: {}, truncatedChars: 0, droppedBinary: 0 };
   }
   const walker = new ResultWalker(options);

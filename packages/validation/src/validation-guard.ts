@@ -2,7 +2,13 @@ import { type Call, type CallResult, type Guard, ValidationError } from '@mcp-wa
 import { z } from 'zod';
 import { describeProblems, type FieldProblem, fieldProblems } from './argument-issues.js';
 import { warnInsecureOption } from './insecure-option-warning.js';
-import { checkOutputOptions, type OutputOptions, sanitizeResult } from './output-sanitizer.js';
+import {
+  checkOutputOptions,
+  DEFAULT_MAX_TEXT_CHARS,
+  isCleanTextResult,
+  type OutputOptions,
+  sanitizeResult,
+} from './output-sanitizer.js';
 import './policy.js';
 import { characterProblem } from './string.js';
 import { findStructureProblem, resolveStructureLimits, type StructureLimits } from './structure.js';
@@ -86,10 +92,9 @@ export function validationGuard(options: ValidationGuardOptions = {}): Guard {
       warnInsecureOption('policy.validation.insecureRawOutput', `${call.kind} ${call.name}`);
       return result;
     }
-    const sanitized = sanitizeResult(
-      result,
-      policy?.output === undefined ? output : { ...output, ...policy.output },
-    );
+    const effective = policy?.output === undefined ? output : { ...output, ...policy.output };
+    if (isCleanTextResult(result, effective.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS)) return result;
+    const sanitized = sanitizeResult(result, effective);
     if (Object.keys(sanitized.removed).length > 0) {
       call.context.emit({ type: 'malicious_output', removed: sanitized.removed as Record<string, number> });
     }
