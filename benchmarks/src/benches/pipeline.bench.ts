@@ -42,28 +42,38 @@ async function connected(server: McpServer, scopes: string[] = []): Promise<Clie
 
 const call = { name: 'echo', arguments: { text: 'hello, pipeline', count: 3 } };
 
-async function setup() {
-  const bare = await connected(serverWith(z.string().max(1000)));
-  const audit = createAuditSink({ file: join(mkdtempSync(join(tmpdir(), 'bench-pipeline-')), 'audit.log') });
-  const guarded = serverWith(boundedString({ maxChars: 1000 }));
-  secureMcpServer(guarded, {
-    events: audit,
-    policies: { tools: { echo: { scopes: ['echo'] } } },
-    guards: [
-      auditCalls(),
-      requireScopes(),
-      rateLimitGuard({ store: new MemoryStore(), rule: { limit: 1_000_000_000, periodMs: 60_000 } }),
-      validationGuard(),
-    ],
-  });
-  const client = await connected(guarded, ['echo']);
-  return {
-    candidate: () => client.callTool(call),
-    baseline: () => bare.callTool(call),
-    teardown: async () => {
-      await Promise.all([bare.close(), client.close()]);
-      await audit.close('benchmark done');
-    },
+type Layer = 'audit' | 'scopes' | 'ratelimit' | 'validation';
+
+function setupWith(layers: readonly Layer[]) {
+  return async () => {
+    const bare = await connected(serverWith(z.string().max(1000)));
+    const audit = createAuditSink({
+      file: join(mkdtempSync(join(tmpdir(), 'bench-pipeline-')), 'audit.log'),
+    });
+    const guarded = serverWith(boundedString({ maxChars: 1000 }));
+    const guards = {
+      audit: auditCalls(),
+      scopes: requireScopes(),
+      ratelimit: rateLimitGuard({
+        store: new MemoryStore(),
+        rule: { limit: 1_000_000_000, periodMs: 60_000 },
+      }),
+      validation: validationGuard(),
+    };
+    secureMcpServer(guarded, {
+      events: audit,
+      policies: { tools: { echo: { scopes: ['echo'] } } },
+      guards: layers.map((layer) => guards[layer]),
+    });
+    const client = await connected(guarded, ['echo']);
+    return {
+      candidate: () => client.callTool(call),
+      baseline: () => bare.callTool(call),
+      teardown: async () => {
+        await Promise.all([bare.close(), client.close()]);
+        await audit.close('benchmark done');
+      },
+    };
   };
 }
 
@@ -73,6 +83,12 @@ export const comparisons: readonly Comparison[] = [
     candidateLabel: 'audit+scopes+ratelimit+validate+sanitize',
     baselineLabel: 'bare McpServer tool call',
     targetTimeRatio: 1.15,
-    setup,
+    setup: setupWith(['audit', 'scopes', 'ratelimit', 'validation']),
   },
+  ...(['audit', 'scopes', 'ratelimit', 'validation'] as const).map((layer) => ({
+    name: `pipeline/only-${layer}`,
+    candidateLabel: `binding + ${layer} guard`,
+    baselineLabel: 'bare McpServer tool call',
+    setup: setupWith([layer]),
+  })),
 ];
