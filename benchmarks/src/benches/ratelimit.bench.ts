@@ -116,13 +116,14 @@ async function redisVsRawEvalsha(): Promise<Pair> {
   };
 }
 
-async function redisIoredisVsNodeRedis(): Promise<Pair> {
+async function redisIoredisVsRlf(): Promise<Pair> {
   const prefix = `bench-rl:${randomUUID().slice(0, 8)}`;
   const a = await ioredis();
   const b = await nodeRedis();
+  const c = await ioredis();
   const viaIoredis = new RedisStore({ scripts: ioredisScripts(a), prefix: `${prefix}:a:`, timeoutMs: 5000 });
   const rlf = new RateLimiterRedis({
-    storeClient: await ioredis(),
+    storeClient: c,
     keyPrefix: `${prefix}:b`,
     points: POINTS,
     duration: HOUR_S,
@@ -133,6 +134,7 @@ async function redisIoredisVsNodeRedis(): Promise<Pair> {
     teardown: async () => {
       await b.del([`${prefix}:a:{default:gcra:user:42}`, `${prefix}:b:user:42`]);
       a.disconnect();
+      c.disconnect();
       await b.quit();
     },
   };
@@ -155,6 +157,13 @@ export const comparisons: readonly Comparison[] = [
   },
   {
     name: 'ratelimit/redis-sequential',
+    candidateLabel: 'RedisStore (ioredis adapter)',
+    baselineLabel: 'rlf RateLimiterRedis (ioredis)',
+    targetTimeRatio: 0.83,
+    setup: redisIoredisVsRlf,
+  },
+  {
+    name: 'ratelimit/redis-sequential-redis-client',
     candidateLabel: 'RedisStore (redis client)',
     baselineLabel: 'rlf RateLimiterRedis (ioredis)',
     targetTimeRatio: 0.83,
@@ -182,7 +191,7 @@ export const comparisons: readonly Comparison[] = [
     baselineLabel: 'rlf RateLimiterRedis (ioredis)',
     inFlight: 64,
     targetTimeRatio: 0.83,
-    setup: redisIoredisVsNodeRedis,
+    setup: redisIoredisVsRlf,
   },
   {
     name: 'ratelimit/redis-64-vs-raw-evalsha',
