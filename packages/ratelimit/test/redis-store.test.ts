@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ioredisScripts,
+  MemoryStore,
   nodeRedisScripts,
   RATE_LIMIT_SCRIPT_SHA,
   type RateLimitStore,
@@ -166,4 +168,37 @@ describe('RedisStore on the real Redis', () => {
     expect(await store.consume('k', rule, 3)).toMatchObject({ allowed: true, remaining: 0 });
     await expect(store.consume('k', rule, 11)).rejects.toMatchObject({ code: 'ERR_COST_EXCEEDS_LIMIT' });
   });
+
+  it('property: the Lua script decides exactly as the memory store for any sequence of costs', async () => {
+    const store = new RedisStore({
+      scripts: nodeRedisScripts(client),
+      prefix: `${prefix}prop:`,
+      timeoutMs: 10_000,
+    });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('gcra' as const, 'sliding-window' as const, 'fixed-window' as const),
+        fc.integer({ min: 1, max: 50 }),
+        fc.array(fc.integer({ min: 0, max: 60 }), { minLength: 1, maxLength: 30 }),
+        async (algorithm, limit, rawCosts) => {
+          // A fresh key and a long period: no time-dependent term changes during the sequence.
+          const rule = rateLimitRule({ limit, periodMs: 10 * hour, algorithm });
+          const now = Date.now();
+          const memory = new MemoryStore({ now: () => now });
+          const key = `k${run++}`;
+          for (const raw of rawCosts) {
+            const cost = Math.min(raw, limit);
+            const expected = memory.consumeSync(key, rule, cost);
+            const actual = await store.consume(key, rule, cost);
+            expect({ allowed: actual.allowed, remaining: actual.remaining }).toEqual({
+              allowed: expected.allowed,
+              remaining: expected.remaining,
+            });
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  }, 60_000);
 });
