@@ -1,4 +1,6 @@
+import { Server as HttpServer } from 'node:http';
 import type { Server, Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import { ConfigError, type EventSink, noopSink } from '@mcp-warden/core';
 import { addressKey } from './client-address.js';
 
@@ -10,7 +12,16 @@ export interface ConnectionLimitOptions {
   readonly maxPerAddress?: number;
   /** Where `ratelimit_exceeded` goes for each refused connection. Default: none. */
   readonly events?: EventSink;
+  /**
+   * Answer a refused connection with a bare `HTTP/1.1 503` (and `Retry-After: 1`) before closing it,
+   * so HTTP clients see why. Default: true for a plain `node:http` server, false for TLS servers
+   * (nothing can be said before the handshake) and raw `net` servers.
+   */
+  readonly answer503?: boolean;
 }
+
+const SERVICE_UNAVAILABLE =
+  'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n';
 
 /** A running connection limit. */
 export interface ConnectionLimit {
@@ -33,13 +44,14 @@ function limit(name: string, value: number): number {
 
 /**
  * Caps the open TCP connections of a `net`, `http`, `https` or `tls` server, in total and per
- * client address (the seed's `MCP_MAX_CONNECTIONS`). A connection over a cap is destroyed before
- * any byte of it is parsed. It counts the TCP peer: behind a proxy, cap at the proxy instead.
+ * client address (the seed's `MCP_MAX_CONNECTIONS`). A connection over a cap is closed before any
+ * byte of it is parsed; on a plain HTTP server it is first answered `503` (see `answer503`). It counts the TCP peer: behind a proxy, cap at the proxy instead.
  */
 export function limitConnections(server: Server, options: ConnectionLimitOptions = {}): ConnectionLimit {
   const maxConnections = limit('maxConnections', options.maxConnections ?? 1024);
   const maxPerAddress = limit('maxPerAddress', options.maxPerAddress ?? 64);
   const events = options.events ?? noopSink();
+  const answer503 = options.answer503 ?? (server instanceof HttpServer && !(server instanceof TlsServer));
   const perAddress = new Map<string, number>();
   let active = 0;
   let refused = 0;
@@ -49,7 +61,13 @@ export function limitConnections(server: Server, options: ConnectionLimitOptions
     const current = perAddress.get(key) ?? 0;
     if (active >= maxConnections || current >= maxPerAddress) {
       refused++;
-      socket.destroy();
+      if (answer503) {
+        // Written before any byte is parsed; the socket is destroyed once it is flushed (or at once on error).
+        socket.once('error', () => socket.destroy());
+        socket.end(SERVICE_UNAVAILABLE, () => socket.destroy());
+      } else {
+        socket.destroy();
+      }
       try {
         events.emit({
           type: 'ratelimit_exceeded',

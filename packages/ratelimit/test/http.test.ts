@@ -109,7 +109,13 @@ describe('limitConnections on a real HTTP server', () => {
     const a = await open();
     const b = await open();
     const c = await open();
+    let refusal = '';
+    c.on('data', (chunk: Buffer) => {
+      refusal += chunk.toString();
+    });
     await once(c, 'close');
+    expect(refusal).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    expect(refusal).toContain('Retry-After: 1');
     expect(limit.refused).toBe(1);
     expect(limit.active).toBe(2);
     expect(events.events).toEqual([
@@ -131,6 +137,24 @@ describe('limitConnections on a real HTTP server', () => {
     limit.dispose();
   });
 
+  it('closes refused connections without a word on TLS servers and when asked to', async () => {
+    const server = createServer((_req, res) => res.end('ok'));
+    const limit = limitConnections(server, { maxConnections: 1, answer503: false });
+    const port = await listen(server);
+    const a = netConnect(port, '127.0.0.1');
+    await once(a, 'connect');
+    const b = netConnect(port, '127.0.0.1');
+    let said = '';
+    b.on('data', (chunk: Buffer) => {
+      said += chunk.toString();
+    });
+    await once(b, 'close');
+    expect(said).toBe('');
+    expect(limit.refused).toBe(1);
+    a.destroy();
+    limit.dispose();
+  });
+
   it('caps total connections', async () => {
     const server = createServer((_req, res) => res.end('ok'));
     const limit = limitConnections(server, { maxConnections: 1, maxPerAddress: 5 });
@@ -138,6 +162,7 @@ describe('limitConnections on a real HTTP server', () => {
     const a = netConnect(port, '127.0.0.1');
     await once(a, 'connect');
     const b = netConnect(port, '127.0.0.1');
+    b.resume(); // read the 503, so the socket can end
     await once(b, 'close');
     expect(limit.refused).toBe(1);
     a.destroy();
