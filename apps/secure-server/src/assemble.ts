@@ -91,6 +91,9 @@ export async function assemble(settings: Settings, extraWarnings: readonly strin
   if (redisUrl !== undefined) {
     redis = createClient({
       url: redisUrl,
+      // No offline queue: during an outage a command fails at once (the store fails closed) instead of
+      // spending units after reconnecting.
+      disableOfflineQueue: true,
       socket: {
         connectTimeout: 2_000,
         reconnectStrategy: (retries: number) => Math.min(retries * 100, 2_000),
