@@ -1,5 +1,5 @@
 // Proves every public package would publish with the right files, and that changed packages carry a
-// changeset (`changeset status` against the previous commit).
+// changeset.
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { publicPackages } from './public-packages.mjs';
@@ -26,21 +26,18 @@ for (const { path, manifest } of publicPackages(root)) {
 }
 run('pnpm', ['-r', '--filter', './packages/*', 'publish', '--dry-run', '--no-git-checks']);
 
-let hasParent = true;
+// Every package changed since the last release (the last "Version packages" commit, as
+// `changeset version` is committed by convention; else the first commit) needs a pending changeset.
+const lastRelease =
+  run('git', ['log', '-1', '--format=%H', '--grep=^Version packages']).trim() ||
+  run('git', ['rev-list', '--max-parents=0', 'HEAD']).trim().split('\n').pop();
 try {
-  run('git', ['rev-parse', '--verify', 'HEAD~1']);
-} catch {
-  hasParent = false;
-}
-if (hasParent) {
-  try {
-    run('pnpm', ['exec', 'changeset', 'status', '--since=HEAD~1']);
-    console.log('changeset status: every package changed since HEAD~1 has a changeset');
-  } catch (error) {
-    problems.push(
-      `changeset status failed:\n${error.stdout?.toString() ?? ''}${error.stderr?.toString() ?? ''}`,
-    );
-  }
+  run('pnpm', ['exec', 'changeset', 'status', `--since=${lastRelease}`]);
+  console.log(`changeset status: every package changed since ${lastRelease.slice(0, 12)} has a changeset`);
+} catch (error) {
+  problems.push(
+    `changeset status failed:\n${error.stdout?.toString() ?? ''}${error.stderr?.toString() ?? ''}`,
+  );
 }
 
 if (problems.length > 0) {
