@@ -42,7 +42,15 @@ export interface DemoDependencies {
   readonly exec: Executor;
 }
 
+// Built once: schemas are immutable and shared by every server instance (one per session, or per
+// request when stateless).
 const path = pathString();
+const fileContent = boundedString({ maxChars: 1_000_000, multiline: true });
+const commandName = boundedString({ maxChars: 64, pattern: /^[A-Za-z0-9_.-]+$/ });
+const commandArgs = z
+  .array(boundedString({ maxChars: 4_096 }))
+  .max(64)
+  .default([]);
 
 /** Registers the demo tools and the sensitive resource on `server`. */
 export function registerDemoSurface(server: McpServer, { fs, exec }: DemoDependencies): void {
@@ -69,7 +77,7 @@ export function registerDemoSurface(server: McpServer, { fs, exec }: DemoDepende
     {
       title: 'Write a file',
       description: 'Writes a UTF-8 text file inside the allowed roots, atomically.',
-      inputSchema: { path, content: boundedString({ maxChars: 1_000_000, multiline: true }) },
+      inputSchema: { path, content: fileContent },
       outputSchema: { path: z.string(), bytes: z.number() },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
@@ -117,11 +125,8 @@ export function registerDemoSurface(server: McpServer, { fs, exec }: DemoDepende
       title: 'Run an allowed command',
       description: 'Runs an allowlisted command (no shell) with arguments checked against its policy.',
       inputSchema: {
-        command: boundedString({ maxChars: 64, pattern: /^[A-Za-z0-9_.-]+$/ }),
-        args: z
-          .array(boundedString({ maxChars: 4_096 }))
-          .max(64)
-          .default([]),
+        command: commandName,
+        args: commandArgs,
       },
       outputSchema: {
         exitCode: z.number().nullable(),
