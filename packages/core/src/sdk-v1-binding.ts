@@ -248,11 +248,15 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
     return value;
   };
 
+  // Names come from the client: never let `__proto__` or `constructor` find an inherited member.
+  const own = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
+    Object.hasOwn(record, key) ? record[key] : undefined;
+
   const describe = (kind: CallKind, params: Record<string, unknown>) => {
     if (kind === 'resource') {
       const uri = typeof params.uri === 'string' ? params.uri : '';
       const normalized = normalizeUri(uri);
-      const staticEntry = internals._registeredResources[normalized];
+      const staticEntry = own(internals._registeredResources, normalized);
       let name = staticEntry?.name;
       if (name === undefined) {
         for (const [templateName, template] of Object.entries(internals._registeredResourceTemplates)) {
@@ -262,31 +266,31 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
           }
         }
       }
-      const policyName = name !== undefined && policies.resource[name] ? name : uri;
+      const policyName = name !== undefined && own(policies.resource, name) ? name : uri;
       return {
         name: name ?? uri,
         uri,
-        policy: policies.resource[policyName],
+        policy: own(policies.resource, policyName),
         annotations: undefined,
         schema: undefined,
       };
     }
     const name = typeof params.name === 'string' ? params.name : '';
     if (kind === 'tool') {
-      const entry = internals._registeredTools[name];
+      const entry = own(internals._registeredTools, name);
       return {
         name,
         uri: undefined,
-        policy: policies.tool[name],
+        policy: own(policies.tool, name),
         annotations: entry?.annotations,
         schema: entry?.inputSchema,
       };
     }
-    const entry = internals._registeredPrompts[name];
+    const entry = own(internals._registeredPrompts, name);
     return {
       name,
       uri: undefined,
-      policy: policies.prompt[name],
+      policy: own(policies.prompt, name),
       annotations: undefined,
       schema: entry?.argsSchema,
     };

@@ -378,6 +378,28 @@ describe('secureMcpServer', () => {
     expect(seen[0]).toMatchObject({ code: -32602 });
   });
 
+  it('never takes a policy or a tool from inherited members for names like __proto__ or constructor', async () => {
+    const server = new McpServer({ name: 's', version: '1' });
+    server.registerTool('t', {}, async () => ({ content: [] }));
+    const scopes: string[][] = [];
+    secureMcpServer(server, {
+      defaultPolicy: { scopes: ['default-scope'] },
+      guards: [
+        async (call, next) => {
+          scopes.push([...call.policy.scopes]);
+          return next();
+        },
+      ],
+    });
+    const client = await connect(server);
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const result = await client.callTool({ name, arguments: {} });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toContain('not found');
+    }
+    expect(scopes).toEqual(Array.from({ length: 4 }, () => ['default-scope']));
+  });
+
   it('refuses to secure the same server twice', () => {
     const server = new McpServer({ name: 's', version: '1' });
     secureMcpServer(server, { guards: [] });
