@@ -65,6 +65,12 @@ export function renderTable(report: Report): string {
   ].join('\n');
 }
 
+/** A bar's label: the name, a short note, never wider than the label column. */
+function chartLabel(r: Measurement): string {
+  const label = r.name + (r.note !== undefined && r.note.length <= 16 ? ` (${r.note})` : '');
+  return label.length > 50 ? `${label.slice(0, 49)}…` : label;
+}
+
 /** One horizontal bar per benchmark (time ratio), a line at 1.0x and a tick at each target. */
 export function renderSvg(report: Report): string {
   const rows = report.results.filter((r) => r.timeRatio !== undefined);
@@ -90,9 +96,7 @@ export function renderSvg(report: Report): string {
   rows.forEach((r, i) => {
     const y = top + i * rowHeight;
     const ok = r.targetTimeRatio === undefined || r.timeRatio! <= r.targetTimeRatio;
-    parts.push(
-      `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(r.name + (r.note ? ` (${r.note})` : ''))}</text>`,
-    );
+    parts.push(`<text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(chartLabel(r))}</text>`);
     parts.push(
       `<rect x="${left}" y="${y + 4}" width="${x(r.timeRatio!) - left}" height="16" fill="${ok ? '#3b82f6' : '#ef4444'}"/>`,
     );
