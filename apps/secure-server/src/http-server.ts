@@ -16,8 +16,10 @@ import {
 import {
   createSecurityContext,
   type EventSink,
+  type HandlerExtraLike,
   isWardenError,
   principalFromAuthInfo,
+  type SecurityEventInput,
   type SessionOwnership,
 } from '@mcp-warden/core';
 import { type ConnectionLimit, type HttpRateLimiter, limitConnections } from '@mcp-warden/ratelimit';
@@ -96,6 +98,12 @@ function isInitialize(body: unknown): boolean {
  */
 export function createHttpFront(options: HttpFrontOptions): HttpFront {
   const transports = new Map<string, StreamableHTTPServerTransport>();
+  // Events outside any MCP call (refused before the SDK) still carry the request's ids and principal.
+  const emit = (event: SecurityEventInput, extra: Partial<HandlerExtraLike> = {}): void =>
+    createSecurityContext(
+      { signal: AbortSignal.abort(), requestId: 'http', ...extra },
+      { sink: options.events },
+    ).emit(event);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
@@ -106,10 +114,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       try {
         checkDnsRebinding({ host: req.headers.host, origin: req.headers.origin }, req.socket.localAddress);
       } catch (error) {
-        createSecurityContext(
-          { signal: AbortSignal.abort(), requestId: 'http' },
-          { sink: options.events },
-        ).emit({
+        emit({
           type: 'malicious_dns_rebinding',
           header: req.headers.origin === undefined ? 'host' : 'origin',
           reason: isWardenError(error) ? error.code : 'rejected',
@@ -165,10 +170,10 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
         return;
       }
       if (!options.sessions.allows(sessionId, principal)) {
-        createSecurityContext(
-          { signal: AbortSignal.abort(), requestId: 'http', sessionId, authInfo: authReq.auth },
-          { sink: options.events },
-        ).emit({ type: 'session_use_denied', reason: 'session belongs to another principal' });
+        emit(
+          { type: 'session_use_denied', reason: 'session belongs to another principal' },
+          { sessionId, authInfo: authReq.auth },
+        );
         jsonError(res, 403, -32003, 'forbidden: this session belongs to another principal');
         return;
       }
@@ -210,10 +215,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
-      createSecurityContext(
-        { signal: AbortSignal.abort(), requestId: 'http' },
-        { sink: options.events },
-      ).emit({
+      emit({
         type: 'internal_error',
         correlationId: randomUUID(),
         errorName: error instanceof Error ? error.name : typeof error,
