@@ -1,8 +1,11 @@
 import type { Decision } from './decision.js';
 import type { RateLimitRule } from './rule.js';
 
-/** Float slack so that `limit` units of `periodMs / limit` each fit exactly into `periodMs`. */
-const EPSILON_MS = 1e-6;
+/**
+ * Float slack so that `limit` units of `periodMs / limit` each fit exactly into `periodMs`. 1 µs: above
+ * the rounding of doubles at epoch-millisecond magnitude (~0.24 µs), and the same as the Lua script's.
+ */
+const EPSILON_MS = 1e-3;
 
 /**
  * GCRA (the generic cell rate algorithm, token-bucket semantics) over one stored number, the

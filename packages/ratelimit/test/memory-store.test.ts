@@ -72,6 +72,19 @@ describe('MemoryStore', () => {
   });
 });
 
+describe('GCRA at epoch-millisecond magnitudes', () => {
+  it('grants exactly the burst when the emission interval is not a whole number of ms (float rounding)', () => {
+    // Found by the Lua-vs-memory property: 10 h / 49 units, then 19 + 28 + 2 units at one instant.
+    const now = 1_795_000_000_000;
+    const store = new MemoryStore({ now: () => now });
+    const rule = rateLimitRule({ limit: 49, periodMs: 10 * 3_600_000, algorithm: 'gcra' });
+    expect(store.consumeSync('k', rule, 19)).toMatchObject({ allowed: true, remaining: 30 });
+    expect(store.consumeSync('k', rule, 28)).toMatchObject({ allowed: true, remaining: 2 });
+    expect(store.consumeSync('k', rule, 2)).toMatchObject({ allowed: true, remaining: 0 });
+    expect(store.consumeSync('k', rule, 1)).toMatchObject({ allowed: false, remaining: 0 });
+  });
+});
+
 describe('storeKey', () => {
   it('keeps plain keys and hashes anything else to a bounded, brace-free key', () => {
     expect(storeKey('default:gcra', 'sub:ann@example.com')).toBe('default:gcra:sub:ann@example.com');
