@@ -180,11 +180,10 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       await transport.handleRequest(authReq, res, authReq.body);
       return;
     }
-    if (
-      req.method !== 'POST' ||
-      !isInitialize(authReq.body ?? (await readBodyForSdk(authReq, res, options)))
-    ) {
-      if (!res.headersSent) jsonError(res, 400, -32000, 'bad request: no valid session id');
+    // A new session starts with `initialize`. When the auth layer already parsed the body, refuse
+    // anything else here; otherwise the SDK reads it (bounded by maxRequestBodySize) and refuses it.
+    if (req.method !== 'POST' || (authReq.body !== undefined && !isInitialize(authReq.body))) {
+      jsonError(res, 400, -32000, 'bad request: no valid session id');
       return;
     }
     if (transports.size >= options.maxSessions) {
@@ -250,33 +249,4 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       await Promise.allSettled([...transports.values()].map((transport) => transport.close()));
     },
   };
-}
-
-/** Without auth there is no body parser in front; read the initialize body with the same bound. */
-async function readBodyForSdk(
-  req: AuthRequest,
-  res: ServerResponse,
-  options: HttpFrontOptions,
-): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  if (Number(req.headers['content-length'] ?? '0') > options.maxBodyBytes) {
-    jsonError(res, 413, -32600, 'request body too large');
-    return undefined;
-  }
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > options.maxBodyBytes) {
-      jsonError(res, 413, -32600, 'request body too large');
-      return undefined;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    req.body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    jsonError(res, 400, -32700, 'parse error');
-    return undefined;
-  }
-  return req.body;
 }
