@@ -40,6 +40,7 @@ import { createSafeFs, type SafeFs } from '@mcp-warden/safe-fs';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createClient } from 'redis';
 import { ALL_SCOPES, DEMO_POLICIES, registerDemoSurface } from './demo-tools.js';
+import { LazyJsonSchemaValidator } from './lazy-json-schema-validator.js';
 import { buildGuards } from './pipeline.js';
 import { redisReplayCache } from './redis-replay-cache.js';
 import type { Settings } from './settings.js';
@@ -120,7 +121,10 @@ export async function assemble(settings: Settings, extraWarnings: readonly strin
     sessions,
     warnings,
     newMcpServer(transport) {
-      const server = new McpServer({ name: 'mcp-warden-secure-server', version: '0.1.0' });
+      const server = new McpServer(
+        { name: 'mcp-warden-secure-server', version: '0.1.0' },
+        { jsonSchemaValidator: new LazyJsonSchemaValidator() },
+      );
       secureMcpServer(server, { guards, events, policies: DEMO_POLICIES, transport });
       registerDemoSurface(server, { fs, exec });
       return server;

@@ -52,6 +52,28 @@ const commandArgs = z
   .max(64)
   .default([]);
 
+// Whole object schemas, not raw shapes: the SDK would build a new z.object per registration, and a
+// stateless server registers its tools once per request.
+const schemas = {
+  pathInput: z.object({ path }),
+  writeInput: z.object({ path, content: fileContent }),
+  commandInput: z.object({ command: commandName, args: commandArgs }),
+  readOutput: z.object({ path: z.string(), content: z.string() }),
+  writeOutput: z.object({ path: z.string(), bytes: z.number() }),
+  listOutput: z.object({
+    entries: z.array(z.object({ name: z.string(), type: z.string() })),
+    truncated: z.boolean(),
+  }),
+  commandOutput: z.object({
+    exitCode: z.number().nullable(),
+    stdout: z.string(),
+    stderr: z.string(),
+    truncated: z.boolean(),
+    timedOut: z.boolean(),
+  }),
+  whoamiOutput: z.object({ subject: z.string(), scopes: z.array(z.string()), method: z.string() }),
+};
+
 /** Registers the demo tools and the sensitive resource on `server`. */
 export function registerDemoSurface(server: McpServer, { fs, exec }: DemoDependencies): void {
   server.registerTool(
@@ -59,8 +81,8 @@ export function registerDemoSurface(server: McpServer, { fs, exec }: DemoDepende
     {
       title: 'Read a file',
       description: 'Reads a UTF-8 text file inside the allowed roots.',
-      inputSchema: { path },
-      outputSchema: { path: z.string(), content: z.string() },
+      inputSchema: schemas.pathInput,
+      outputSchema: schemas.readOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async (args, extra) => {
@@ -77,8 +99,8 @@ export function registerDemoSurface(server: McpServer, { fs, exec }: DemoDepende
     {
       title: 'Write a file',
       description: 'Writes a UTF-8 text file inside the allowed roots, atomically.',
-      inputSchema: { path, content: fileContent },
-      outputSchema: { path: z.string(), bytes: z.number() },
+      inputSchema: schemas.writeInput,
+      outputSchema: schemas.writeOutput,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
     async (args, extra) => {
@@ -99,11 +121,8 @@ export function registerDemoSurface(server: McpServer, { fs, exec }: DemoDepende
     {
       title: 'List a directory',
       description: 'Lists the entries of a directory inside the allowed roots.',
-      inputSchema: { path },
-      outputSchema: {
-        entries: z.array(z.object({ name: z.string(), type: z.string() })),
-        truncated: z.boolean(),
-      },
+      inputSchema: schemas.pathInput,
+      outputSchema: schemas.listOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async (args, extra) => {
@@ -124,17 +143,8 @@ export function registerDemoSurface(server: McpServer, { fs, exec }: DemoDepende
     {
       title: 'Run an allowed command',
       description: 'Runs an allowlisted command (no shell) with arguments checked against its policy.',
-      inputSchema: {
-        command: commandName,
-        args: commandArgs,
-      },
-      outputSchema: {
-        exitCode: z.number().nullable(),
-        stdout: z.string(),
-        stderr: z.string(),
-        truncated: z.boolean(),
-        timedOut: z.boolean(),
-      },
+      inputSchema: schemas.commandInput,
+      outputSchema: schemas.commandOutput,
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
     },
     async (args, extra) => {
@@ -166,7 +176,7 @@ export function registerDemoSurface(server: McpServer, { fs, exec }: DemoDepende
     {
       title: 'Who am I',
       description: 'The authenticated principal and its scopes.',
-      outputSchema: { subject: z.string(), scopes: z.array(z.string()), method: z.string() },
+      outputSchema: schemas.whoamiOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async (extra) => {

@@ -1,21 +1,23 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { mintDevToken } from '@mcp-warden/auth';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import autocannon from 'autocannon';
 import { startServer } from '../../../apps/secure-server/src/server.js';
 import { loadSettings } from '../../../apps/secure-server/src/settings.js';
 import type { Measurement, RunOptions } from '../harness.js';
 
 // The reference server under load — HTTPS, JWT auth, audit log, every guard, stateless sessions —
 // against a bare SDK Streamable HTTP server serving the same tool, both in this process, one after
-// the other, driven by autocannon over loopback.
+// the other, driven over loopback by autocannon running in a child process.
 
+const run = promisify(execFile);
 const ISSUER = 'https://bench-issuer.local';
 const AUDIENCE = 'https://bench.local/mcp';
 const CALL = JSON.stringify({
@@ -77,8 +79,11 @@ async function bareServer(root: string): Promise<Server> {
   return server;
 }
 
+const loadGenerator = fileURLToPath(new URL('../load-generator.mjs', import.meta.url));
+
+/** One autocannon run from a separate process, so the client's work is not charged to the server. */
 async function load(url: string, headers: Record<string, string>, seconds: number) {
-  const result = await autocannon({
+  const options = {
     url,
     method: 'POST',
     connections: 16,
@@ -89,11 +94,15 @@ async function load(url: string, headers: Record<string, string>, seconds: numbe
       ...headers,
     },
     body: CALL,
+  };
+  const { stdout } = await run(process.execPath, [loadGenerator, JSON.stringify(options)], {
+    cwd: dirname(loadGenerator),
   });
+  const result = JSON.parse(stdout) as { rps: number; p99: number; non2xx: number; errors: number };
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   }
-  return { rps: result.requests.average, p99: result.latency.p99 };
+  return { rps: result.rps, p99: result.p99 };
 }
 
 export async function measure(options: RunOptions): Promise<readonly Measurement[]> {
