@@ -45,23 +45,39 @@ const PREFIX = /^[A-Za-z0-9_.:-]{0,64}$/;
 
 class StoreTimeoutError extends Error {}
 
-/** One call in flight to Redis. */
+/** One decision waiting for Redis. */
 interface Pending {
   readonly deadline: number;
   readonly key: string;
   readonly rule: RateLimitRule;
   readonly cost: number;
-  readonly keys: readonly string[];
-  readonly args: readonly string[];
   readonly resolve: (decision: Decision) => void;
   readonly reject: (error: unknown) => void;
 }
 
+/** Decisions on one Redis key, sent as one `EVALSHA` that applies them in order. */
+interface Batch {
+  readonly keys: readonly [string];
+  readonly rule: RateLimitRule;
+  readonly calls: Pending[];
+  /** The rule's arguments, then one cost per call. */
+  readonly args: string[];
+}
+
 /**
- * A store shared by every instance through Redis: one `EVALSHA` round trip per decision (the script
- * is loaded once, and again on `NOSCRIPT`), atomic, on the Redis server's clock. Each key is wrapped
- * in a hash tag, so the layout is Redis Cluster-safe. On failure it fails closed or falls back, emits
- * an event on each transition, and recovers by itself.
+ * The most decisions one script invocation applies: bounds how long one script holds Redis (a few
+ * tens of microseconds) and the size of its reply.
+ */
+const MAX_DECISIONS_PER_SCRIPT = 128;
+
+/**
+ * A store shared by every instance through Redis, atomic, on the Redis server's clock. Decisions on
+ * the same key requested in the same tick (before the next microtask) are coalesced into one
+ * `EVALSHA` (up to 128 per call) whose script applies them in order, exactly as separate calls
+ * would; a sequential caller sends one decision per `EVALSHA`. The script is loaded once, and again
+ * on `NOSCRIPT`. Each key is wrapped in a hash tag, so the layout is Redis Cluster-safe. On failure
+ * it fails closed or falls back, for every decision of a batch alike, emits an event on each
+ * transition, and recovers by itself.
  */
 export class RedisStore implements RateLimitStore {
   readonly name: string = 'redis';
@@ -75,6 +91,9 @@ export class RedisStore implements RateLimitStore {
   readonly #fallbackRules = new WeakMap<RateLimitRule, RateLimitRule>();
   readonly #argsByRule = new WeakMap<RateLimitRule, readonly string[]>();
   readonly #pending = new Set<Pending>();
+  /** Batches still open for more decisions of this tick, by Redis key. */
+  readonly #open = new Map<string, Batch>();
+  #flushQueued = false;
   #sweeper: NodeJS.Timeout | undefined;
   #reloading: Promise<unknown> | undefined;
   #degraded = false;
@@ -136,59 +155,94 @@ export class RedisStore implements RateLimitStore {
       if (now < this.#nextProbeAt) return this.#whileDown(key, rule, cost);
       this.#nextProbeAt = now + this.#retryIntervalMs;
     }
-    const keys = [`${this.#prefix}{${storeKey(rule.id, key)}}`];
-    const args = [...this.#ruleArgs(rule), cost === 1 ? '1' : String(cost)];
+    const batch = this.#batchFor(`${this.#prefix}{${storeKey(rule.id, key)}}`, rule);
     // No named closure per call: the state of a call is one plain object, its steps are methods.
     return new Promise<Decision>((resolve, reject) => {
-      const call: Pending = {
-        deadline: this.#now() + this.#timeoutMs,
-        key,
-        rule,
-        cost,
-        keys,
-        args,
-        resolve,
-        reject,
-      };
+      const call: Pending = { deadline: this.#now() + this.#timeoutMs, key, rule, cost, resolve, reject };
       this.#pending.add(call);
       if (this.#sweeper === undefined) this.#startSweeper();
-      try {
-        this.#scripts.evalSha(RATE_LIMIT_SCRIPT_SHA, keys, args).then(
-          (reply) => this.#reply(call, reply),
-          (error: unknown) => this.#evalShaFailed(call, error),
-        );
-      } catch (error) {
-        // An adapter that throws instead of rejecting is a failure like any other.
-        this.#fail(call, error);
+      batch.calls.push(call);
+      batch.args.push(cost === 1 ? '1' : String(cost));
+      if (batch.calls.length === MAX_DECISIONS_PER_SCRIPT) {
+        this.#open.delete(batch.keys[0]);
+        this.#send(batch);
       }
     });
   }
 
-  #reply(call: Pending, reply: unknown): void {
-    if (!this.#pending.has(call)) return;
-    const decision = toDecision(reply);
-    if (decision === undefined) {
-      this.#fail(call, new Error('unexpected script reply'));
-      return;
+  /** The open batch of this key and rule, or a new one (sent at the next microtask). */
+  #batchFor(redisKey: string, rule: RateLimitRule): Batch {
+    const open = this.#open.get(redisKey);
+    if (open !== undefined) {
+      if (open.rule === rule) return open;
+      // Another rule object with the same id: its arguments differ, so it gets its own script call,
+      // sent after this one on the same connection.
+      this.#open.delete(redisKey);
+      this.#send(open);
     }
-    this.#pending.delete(call);
-    if (this.#degraded) this.#recovered();
-    call.resolve(decision);
+    const batch: Batch = { keys: [redisKey], rule, calls: [], args: [...this.#ruleArgs(rule)] };
+    this.#open.set(redisKey, batch);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flush);
+    }
+    return batch;
   }
 
-  #evalShaFailed(call: Pending, error: unknown): void {
+  readonly #flush = (): void => {
+    this.#flushQueued = false;
+    for (const [redisKey, batch] of this.#open) {
+      this.#open.delete(redisKey);
+      this.#send(batch);
+    }
+  };
+
+  #send(batch: Batch): void {
+    try {
+      this.#scripts.evalSha(RATE_LIMIT_SCRIPT_SHA, batch.keys, batch.args).then(
+        (reply) => this.#reply(batch, reply),
+        (error: unknown) => this.#evalShaFailed(batch, error),
+      );
+    } catch (error) {
+      // An adapter that throws instead of rejecting is a failure like any other.
+      this.#failAll(batch, error);
+    }
+  }
+
+  #reply(batch: Batch, reply: unknown): void {
+    const calls = batch.calls;
+    const valid = Array.isArray(reply) && reply.length === calls.length * 4;
+    for (let i = 0; i < calls.length; i++) {
+      const call = calls[i]!;
+      if (!this.#pending.has(call)) continue;
+      const decision = valid ? toDecision(reply, i * 4) : undefined;
+      if (decision === undefined) {
+        this.#fail(call, new Error('unexpected script reply'));
+        continue;
+      }
+      this.#pending.delete(call);
+      if (this.#degraded) this.#recovered();
+      call.resolve(decision);
+    }
+  }
+
+  #evalShaFailed(batch: Batch, error: unknown): void {
     if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) {
-      this.#fail(call, error);
+      this.#failAll(batch, error);
       return;
     }
     try {
-      this.#afterReload(call.keys, call.args).then(
-        (reply) => this.#reply(call, reply),
-        (reloadError: unknown) => this.#fail(call, reloadError),
+      this.#afterReload(batch.keys, batch.args).then(
+        (reply) => this.#reply(batch, reply),
+        (reloadError: unknown) => this.#failAll(batch, reloadError),
       );
     } catch (reloadError) {
-      this.#fail(call, reloadError);
+      this.#failAll(batch, reloadError);
     }
+  }
+
+  #failAll(batch: Batch, error: unknown): void {
+    for (const call of batch.calls) this.#fail(call, error);
   }
 
   /** Settles a call that Redis could not decide (error or timeout) by the failure policy. */
@@ -336,14 +390,21 @@ function positive(name: string, value: number): number {
   return value;
 }
 
-function toDecision(reply: unknown): Decision | undefined {
-  if (!Array.isArray(reply) || reply.length !== 4) return undefined;
-  const [allowed, remaining, resetAfterMs, retryAfterMs] = reply.map(Number) as [
-    number,
-    number,
-    number,
-    number,
-  ];
-  if (![allowed, remaining, resetAfterMs, retryAfterMs].every(Number.isFinite)) return undefined;
+/** The decision at `at` in the script's flat reply (four integers per decision). */
+function toDecision(reply: readonly unknown[], at: number): Decision | undefined {
+  const allowed = Number(reply[at]);
+  const remaining = Number(reply[at + 1]);
+  const resetAfterMs = Number(reply[at + 2]);
+  const retryAfterMs = Number(reply[at + 3]);
+  if (
+    !(
+      Number.isFinite(allowed) &&
+      Number.isFinite(remaining) &&
+      Number.isFinite(resetAfterMs) &&
+      Number.isFinite(retryAfterMs)
+    )
+  ) {
+    return undefined;
+  }
   return { allowed: allowed === 1, remaining, resetAfterMs, retryAfterMs };
 }

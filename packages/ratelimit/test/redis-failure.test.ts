@@ -36,11 +36,19 @@ describe('RedisStore script loading', () => {
     await untilRecovered(store, () => store.consume('k', rule, 1));
     await client.scriptFlush();
     await client.configResetStat();
-    const decisions = await Promise.all(Array.from({ length: 50 }, () => store.consume('k', rule, 1)));
+    // Five keys: five batches (one script call each) meet NOSCRIPT at once.
+    const keys = ['k', 'k1', 'k2', 'k3', 'k4'];
+    const decisions = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => store.consume(keys[i % 5]!, rule, 1)),
+    );
     expect(decisions.every((decision) => decision.allowed)).toBe(true);
     const stats = await client.info('commandstats');
     expect(stats).toMatch(/cmdstat_eval:calls=1,/);
-    expect(new Set(decisions.map((decision) => decision.remaining)).size).toBe(50);
+    expect(stats).toMatch(/cmdstat_evalsha:calls=9,/);
+    for (const [index] of keys.entries()) {
+      const remaining = decisions.filter((_, i) => i % 5 === index).map((decision) => decision.remaining);
+      expect(new Set(remaining).size).toBe(10);
+    }
   }, 30_000);
 });
 
@@ -109,6 +117,45 @@ describe('RedisStore when its Redis stops mid-test', () => {
     }
     await untilRecovered(store, () => store.consume('k', rule, 1));
     expect(types(events.events)).toEqual(['ratelimit_store_degraded', 'ratelimit_store_recovered']);
+  }, 60_000);
+
+  it('applies the per-call timeout and the fallback to every decision of a batch', async () => {
+    const events = memorySink();
+    const store = new RedisStore({
+      scripts: nodeRedisScripts(client),
+      prefix: 'batch-hang:',
+      timeoutMs: 250,
+      retryIntervalMs: 60_000,
+      onFailure: { mode: 'fallback', instances: 2, store: new MemoryStore() },
+      events,
+    });
+    const rule = rateLimitRule({ limit: 10, periodMs: 3_600_000 });
+    await untilRecovered(store, () => store.consume('k', rule, 1));
+    expect((await store.consume('k', rule, 1)).allowed).toBe(true);
+    redis.freeze();
+    try {
+      const started = Date.now();
+      // One batch of 10 on one key, with a denial in the middle: the local limit is 10 / 2 = 5.
+      const costs = [1, 1, 4, 1, 1, 1, 1, 1, 1, 1];
+      const decisions = await Promise.all(costs.map((cost) => store.consume('k', rule, cost)));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+      expect(decisions.map((decision) => decision.allowed)).toEqual([
+        true,
+        true,
+        false,
+        true,
+        true,
+        true,
+        false,
+        false,
+        false,
+        false,
+      ]);
+      expect(types(events.events)).toEqual(['sys_startup', 'ratelimit_store_degraded']);
+      expect(events.events.at(-1)).toMatchObject({ reason: expect.stringMatching(/^timeout/) });
+    } finally {
+      redis.thaw();
+    }
   }, 60_000);
 
   it('falls back to a local limit of limit / instances while Redis is down, and warns at start', async () => {
