@@ -30,8 +30,15 @@ const RESERVED: ReadonlySet<string> = new Set([
  */
 const UNSAFE_RAW = /[\u0085\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
+/** Anything `JSON.stringify` would escape, any surrogate, or any character of {@link UNSAFE_RAW}. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const NEEDS_ESCAPING =
+  /["\\\u0000-\u001f\u0085\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/;
+
 /** A JSON string literal with every line-breaking or display-reordering character escaped. */
 function jsonString(text: string): string {
+  // Most values (names, ids, codes) need no escaping at all: skip the serializer for them.
+  if (!NEEDS_ESCAPING.test(text)) return `"${text}"`;
   const json = JSON.stringify(text);
   UNSAFE_RAW.lastIndex = 0;
   if (!UNSAFE_RAW.test(json)) return json;

@@ -35,3 +35,48 @@ describe('LineEncoder memoization', () => {
     );
   });
 });
+
+describe('LineEncoder string literals', () => {
+  it('any string value round-trips through JSON.parse, and no line breaker, bidi control or lone surrogate is written raw (property)', () => {
+    const encoder = new LineEncoder(resolveRedaction({ secrets: [], maxStringLength: 10_000 }));
+    const risky = fc.constantFrom(
+      '"',
+      '\\',
+      '\u0000',
+      '\n',
+      '\u001f',
+      '\u0085',
+      '\u2028',
+      '\u202e',
+      '\u2066',
+      '\ud800',
+      '\udfff',
+      '😀',
+      'é',
+    );
+    const text = fc.oneof(
+      fc.string({ maxLength: 60, unit: 'binary' }),
+      fc
+        .array(fc.oneof(risky, fc.string({ maxLength: 4 })), { maxLength: 12 })
+        .map((parts) => parts.join('')),
+    );
+    fc.assert(
+      fc.property(text, (value) => {
+        const event = {
+          type: 'fs_denied',
+          time: '2026-01-01T00:00:00.000Z',
+          level: 'warn',
+          outcome: 'denied',
+          operation: 'read',
+          reason: value,
+        } as unknown as SecurityEvent;
+        const line = encoder.encode(event, 'i', 1);
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+        expect(line).not.toMatch(/[\u0000-\u001f\u0085\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+        expect(line.isWellFormed()).toBe(true);
+        expect((JSON.parse(line) as { reason: string }).reason).toBe(value);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

@@ -48,12 +48,13 @@ export function principalFromAuthInfo(authInfo: AuthInfoLike | undefined): Princ
     typeof extra.authMethod === 'string' && AUTH_METHODS.has(extra.authMethod)
       ? (extra.authMethod as AuthMethod)
       : 'bearer';
-  return {
+  const principal: { -readonly [K in keyof Principal]: Principal[K] } = {
     subject,
     scopes: Object.freeze([...authInfo.scopes]),
-    ...(authInfo.clientId ? { clientId: authInfo.clientId } : {}),
     method,
-    ...(authInfo.expiresAt === undefined ? {} : { expiresAt: authInfo.expiresAt }),
-    ...(authInfo.resource === undefined ? {} : { resource: authInfo.resource.href }),
   };
+  if (authInfo.clientId) principal.clientId = authInfo.clientId;
+  if (authInfo.expiresAt !== undefined) principal.expiresAt = authInfo.expiresAt;
+  if (authInfo.resource !== undefined) principal.resource = authInfo.resource.href;
+  return principal;
 }

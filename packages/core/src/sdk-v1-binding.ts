@@ -92,14 +92,17 @@ class ProtocolError extends Error {
   }
 }
 
-const contexts = new WeakMap<object, SecurityContext>();
+// On the SDK's per-request `extra` itself: a WeakMap entry per call costs the garbage collector more.
+const CONTEXT = Symbol('mcp-warden.context');
+const contextOf = (extra: object): SecurityContext | undefined =>
+  (extra as { [CONTEXT]?: SecurityContext })[CONTEXT];
 
 /**
  * The security context of the call whose handler received `extra`. Tool, resource and prompt handlers
  * on a secured server use it to reach the principal and to emit events.
  */
 export function getSecurityContext(extra: object): SecurityContext | undefined {
-  return contexts.get(extra);
+  return contextOf(extra);
 }
 
 function reportUnexpected(error: unknown, context: SecurityContext | undefined): void {
@@ -124,7 +127,7 @@ function containFailures(kind: CallKind, callback: unknown): unknown {
       const contain = (error: unknown): unknown => {
         if (kind === 'tool' && isUrlElicitationRequired(error)) throw error;
         const extra = args[args.length - 1];
-        const context = typeof extra === 'object' && extra !== null ? contexts.get(extra) : undefined;
+        const context = typeof extra === 'object' && extra !== null ? contextOf(extra) : undefined;
         const correlationId = context?.correlationId ?? crypto.randomUUID();
         reportUnexpected(error, context);
         if (kind === 'tool') return toToolResult(error, correlationId);
@@ -231,20 +234,25 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
   } satisfies Record<CallKind, Record<string, CallPolicy>>;
   const run = composeGuards(options.guards);
   // Resolving a policy allocates; reuse the last resolution while its inputs are the same objects.
-  const resolved = new Map<string, { policy: unknown; annotations: unknown; value: ResolvedPolicy }>();
+  type Resolution = { policy: unknown; annotations: unknown; value: ResolvedPolicy };
+  const resolved: Record<CallKind, Map<string, Resolution>> = {
+    tool: new Map(),
+    resource: new Map(),
+    prompt: new Map(),
+  };
   const policyFor = (
     kind: CallKind,
     name: string,
     policy: CallPolicy | undefined,
     annotations: ToolAnnotationsLike | undefined,
   ) => {
-    const key = `${kind}:${name}`;
-    const cached = resolved.get(key);
+    const cache = resolved[kind];
+    const cached = cache.get(name);
     if (cached !== undefined && cached.policy === policy && cached.annotations === annotations)
       return cached.value;
     const value = resolvePolicy(policy, annotations, options.defaultPolicy);
-    if (resolved.size >= 10_000) resolved.clear();
-    resolved.set(key, { policy, annotations, value });
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(name, { policy, annotations, value });
     return value;
   };
 
@@ -297,18 +305,30 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
   };
 
   const guardRequest = (kind: CallKind, inner: RawHandler): RawHandler =>
-    async function guardedRequest(request, extra) {
+    function guardedRequest(request, extra) {
       const params = request.params ?? {};
-      const described = describe(kind, params);
-      const target = `${kind}:${kind === 'resource' ? described.uri : described.name}`;
-      const context = createSecurityContext(extra, {
-        ...(options.events === undefined ? {} : { sink: options.events }),
-        ...(options.transport === undefined ? {} : { transport: options.transport }),
-        target,
-      });
-      contexts.set(extra, context);
+      let described: ReturnType<typeof describe>;
+      let context: SecurityContext;
+      try {
+        described = describe(kind, params);
+        context = createSecurityContext(extra, {
+          sink: options.events,
+          transport: options.transport,
+          target: `${kind}:${kind === 'resource' ? described.uri : described.name}`,
+        });
+        Object.defineProperty(extra, CONTEXT, { value: context });
+      } catch (error) {
+        return Promise.reject(error);
+      }
       const rawArguments = params.arguments;
       let innerFailure: { error: unknown } | undefined;
+      const contain = (error: unknown): CallResult => {
+        // The SDK's own protocol errors (unknown tool, bad params) pass through as the SDK sent them.
+        if (innerFailure !== undefined && innerFailure.error === error) throw error;
+        reportUnexpected(error, context);
+        if (kind === 'tool') return toToolResult(error, context.correlationId);
+        throw new ProtocolError(toJsonRpcError(error, context.correlationId));
+      };
       try {
         const call: Call = {
           kind,
@@ -322,7 +342,7 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
           policy: policyFor(kind, described.name, described.policy, described.annotations),
           context,
         };
-        return await run(call, (final) => {
+        return run(call, (final) => {
           const forwarded =
             final.arguments === rawArguments
               ? request
@@ -331,13 +351,9 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
             innerFailure = { error };
             throw error;
           });
-        });
+        }).catch(contain);
       } catch (error) {
-        // The SDK's own protocol errors (unknown tool, bad params) pass through as the SDK sent them.
-        if (innerFailure !== undefined && innerFailure.error === error) throw error;
-        reportUnexpected(error, context);
-        if (kind === 'tool') return toToolResult(error, context.correlationId);
-        throw new ProtocolError(toJsonRpcError(error, context.correlationId));
+        return Promise.resolve().then(() => contain(error));
       }
     };
 

@@ -1,6 +1,5 @@
 import {
   defaultLevel,
-  type EventBase,
   type EventOutcome,
   type EventPrincipal,
   type EventSink,
@@ -44,13 +43,13 @@ export interface HandlerExtraLike {
 
 /** Options for {@link createSecurityContext}. */
 export interface CreateContextOptions {
-  readonly sink?: EventSink;
+  readonly sink?: EventSink | undefined;
   /** The transport; when omitted, `http` if the SDK passed request info, else `unknown`. */
-  readonly transport?: TransportKind;
+  readonly transport?: TransportKind | undefined;
   /** The call's target name as events show it (`tool:read_file`). */
-  readonly target?: string;
-  /** The correlation id; a random UUID when omitted. */
-  readonly correlationId?: string;
+  readonly target?: string | undefined;
+  /** The correlation id; a process-unique id when omitted. */
+  readonly correlationId?: string | undefined;
 }
 
 function defaultOutcome(type: SecurityEventType): EventOutcome {
@@ -60,11 +59,22 @@ function defaultOutcome(type: SecurityEventType): EventOutcome {
 }
 
 function eventPrincipal(principal: Principal): EventPrincipal {
-  return {
-    subject: principal.subject,
-    method: principal.method,
-    ...(principal.clientId === undefined ? {} : { clientId: principal.clientId }),
-  };
+  return principal.clientId === undefined
+    ? { subject: principal.subject, method: principal.method }
+    : { subject: principal.subject, method: principal.method, clientId: principal.clientId };
+}
+
+let lastClockMs = Number.NaN;
+let lastClockIso = '';
+
+/** The current time as ISO 8601, formatted once per millisecond however many events share it. */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastClockMs) {
+    lastClockMs = now;
+    lastClockIso = new Date(now).toISOString();
+  }
+  return lastClockIso;
 }
 
 const correlationPrefix = crypto.randomUUID().slice(0, 24);
@@ -76,53 +86,70 @@ function nextCorrelationId(): string {
   return `${correlationPrefix}${correlationCounter.toString(16).padStart(12, '0')}`;
 }
 
+type MutableEvent = Record<string, unknown>;
+
+/**
+ * One call's context. A class rather than a closure per call: guards build one for every call,
+ * and the fields an event shares are assembled only when the first event is emitted.
+ */
+class CallSecurityContext implements SecurityContext {
+  readonly principal: Principal | undefined;
+  readonly requestId: string;
+  readonly sessionId: string | undefined;
+  readonly transport: TransportKind;
+  readonly remoteAddress: string | undefined;
+  readonly signal: AbortSignal;
+  readonly correlationId: string;
+  readonly #sink: EventSink;
+  readonly #target: string | undefined;
+  #eventPrincipal: EventPrincipal | undefined;
+
+  constructor(extra: HandlerExtraLike, options: CreateContextOptions) {
+    this.principal = principalFromAuthInfo(extra.authInfo);
+    this.requestId = String(extra.requestId);
+    this.sessionId = extra.sessionId;
+    this.transport = options.transport ?? (extra.requestInfo === undefined ? 'unknown' : 'http');
+    const remote = extra.authInfo?.extra?.remoteAddress;
+    this.remoteAddress = typeof remote === 'string' ? remote : undefined;
+    this.signal = extra.signal;
+    this.correlationId = options.correlationId ?? nextCorrelationId();
+    this.#sink = options.sink ?? noopSink();
+    this.#target = options.target;
+    Object.freeze(this);
+  }
+
+  emit(event: SecurityEventInput): void {
+    const outcome = event.outcome ?? defaultOutcome(event.type);
+    // Built field by field (not by spreading): this runs for every audited call.
+    const full: MutableEvent = {
+      time: isoNow(),
+      level: defaultLevel(event.type, outcome),
+      requestId: this.requestId,
+    };
+    if (this.sessionId !== undefined) full.sessionId = this.sessionId;
+    if (this.principal !== undefined) {
+      this.#eventPrincipal ??= eventPrincipal(this.principal);
+      full.principal = this.#eventPrincipal;
+    }
+    full.transport = this.transport;
+    if (this.remoteAddress !== undefined) full.remoteAddress = this.remoteAddress;
+    if (this.#target !== undefined) full.target = this.#target;
+    for (const key in event) {
+      if (Object.hasOwn(event, key)) full[key] = (event as MutableEvent)[key];
+    }
+    full.outcome = outcome;
+    try {
+      this.#sink.emit(full as unknown as SecurityEvent);
+    } catch {
+      // Sinks must not throw; if one does, the call still completes.
+    }
+  }
+}
+
 /** Builds the security context of one call from the SDK's handler `extra`. */
 export function createSecurityContext(
   extra: HandlerExtraLike,
   options: CreateContextOptions = {},
 ): SecurityContext {
-  const sink = options.sink ?? noopSink();
-  const principal = principalFromAuthInfo(extra.authInfo);
-  const remote = extra.authInfo?.extra?.remoteAddress;
-  const remoteAddress = typeof remote === 'string' ? remote : undefined;
-  const transport = options.transport ?? (extra.requestInfo === undefined ? 'unknown' : 'http');
-  const requestId = String(extra.requestId);
-  // Built on the first event only: most calls emit none.
-  let base: Partial<EventBase> | undefined;
-  const eventBase = (): Partial<EventBase> => {
-    if (base !== undefined) return base;
-    base = {
-      requestId,
-      ...(extra.sessionId === undefined ? {} : { sessionId: extra.sessionId }),
-      ...(principal === undefined ? {} : { principal: eventPrincipal(principal) }),
-      transport,
-      ...(remoteAddress === undefined ? {} : { remoteAddress }),
-      ...(options.target === undefined ? {} : { target: options.target }),
-    } satisfies Partial<EventBase>;
-    return base;
-  };
-  return Object.freeze({
-    principal,
-    requestId,
-    sessionId: extra.sessionId,
-    transport,
-    remoteAddress,
-    signal: extra.signal,
-    correlationId: options.correlationId ?? nextCorrelationId(),
-    emit(event: SecurityEventInput): void {
-      const outcome = event.outcome ?? defaultOutcome(event.type);
-      const full = {
-        time: new Date().toISOString(),
-        level: defaultLevel(event.type, outcome),
-        ...eventBase(),
-        ...event,
-        outcome,
-      } as SecurityEvent;
-      try {
-        sink.emit(full);
-      } catch {
-        // Sinks must not throw; if one does, the call still completes.
-      }
-    },
-  });
+  return new CallSecurityContext(extra, options);
 }
