@@ -4,6 +4,7 @@ import { RATE_LIMIT_SCRIPT, RATE_LIMIT_SCRIPT_SHA } from './lua-script.js';
 import { MemoryStore } from './memory-store.js';
 import type { RedisScriptRunner } from './redis-client.js';
 import { assertCost, type RateLimitRule, rateLimitRule } from './rule.js';
+import { type ScriptBatch, ScriptBatches } from './script-batches.js';
 import type { RateLimitStore } from './store.js';
 import { storeKey } from './store-key.js';
 
@@ -55,21 +56,6 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
-/** Decisions on one Redis key, sent as one `EVALSHA` that applies them in order. */
-interface Batch {
-  readonly keys: readonly [string];
-  readonly rule: RateLimitRule;
-  readonly calls: Pending[];
-  /** The rule's arguments, then one cost per call. */
-  readonly args: string[];
-}
-
-/**
- * The most decisions one script invocation applies: bounds how long one script holds Redis (a few
- * tens of microseconds) and the size of its reply.
- */
-const MAX_DECISIONS_PER_SCRIPT = 128;
-
 /**
  * A store shared by every instance through Redis, atomic, on the Redis server's clock. Decisions on
  * the same key requested in the same tick (before the next microtask) are coalesced into one
@@ -91,9 +77,7 @@ export class RedisStore implements RateLimitStore {
   readonly #fallbackRules = new WeakMap<RateLimitRule, RateLimitRule>();
   readonly #argsByRule = new WeakMap<RateLimitRule, readonly string[]>();
   readonly #pending = new Set<Pending>();
-  /** Batches still open for more decisions of this tick, by Redis key. */
-  readonly #open = new Map<string, Batch>();
-  #flushQueued = false;
+  readonly #batches = new ScriptBatches<Pending>((batch) => this.#send(batch));
   #sweeper: NodeJS.Timeout | undefined;
   #reloading: Promise<unknown> | undefined;
   #degraded = false;
@@ -155,49 +139,17 @@ export class RedisStore implements RateLimitStore {
       if (now < this.#nextProbeAt) return this.#whileDown(key, rule, cost);
       this.#nextProbeAt = now + this.#retryIntervalMs;
     }
-    const batch = this.#batchFor(`${this.#prefix}{${storeKey(rule.id, key)}}`, rule);
+    const redisKey = `${this.#prefix}{${storeKey(rule.id, key)}}`;
     // No named closure per call: the state of a call is one plain object, its steps are methods.
     return new Promise<Decision>((resolve, reject) => {
       const call: Pending = { deadline: this.#now() + this.#timeoutMs, key, rule, cost, resolve, reject };
       this.#pending.add(call);
       if (this.#sweeper === undefined) this.#startSweeper();
-      batch.calls.push(call);
-      batch.args.push(cost === 1 ? '1' : String(cost));
-      if (batch.calls.length === MAX_DECISIONS_PER_SCRIPT) {
-        this.#open.delete(batch.keys[0]);
-        this.#send(batch);
-      }
+      this.#batches.add(redisKey, rule, this.#ruleArgs(rule), call, cost === 1 ? '1' : String(cost));
     });
   }
 
-  /** The open batch of this key and rule, or a new one (sent at the next microtask). */
-  #batchFor(redisKey: string, rule: RateLimitRule): Batch {
-    const open = this.#open.get(redisKey);
-    if (open !== undefined) {
-      if (open.rule === rule) return open;
-      // Another rule object with the same id: its arguments differ, so it gets its own script call,
-      // sent after this one on the same connection.
-      this.#open.delete(redisKey);
-      this.#send(open);
-    }
-    const batch: Batch = { keys: [redisKey], rule, calls: [], args: [...this.#ruleArgs(rule)] };
-    this.#open.set(redisKey, batch);
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(this.#flush);
-    }
-    return batch;
-  }
-
-  readonly #flush = (): void => {
-    this.#flushQueued = false;
-    for (const [redisKey, batch] of this.#open) {
-      this.#open.delete(redisKey);
-      this.#send(batch);
-    }
-  };
-
-  #send(batch: Batch): void {
+  #send(batch: ScriptBatch<Pending>): void {
     try {
       this.#scripts.evalSha(RATE_LIMIT_SCRIPT_SHA, batch.keys, batch.args).then(
         (reply) => this.#reply(batch, reply),
@@ -209,7 +161,7 @@ export class RedisStore implements RateLimitStore {
     }
   }
 
-  #reply(batch: Batch, reply: unknown): void {
+  #reply(batch: ScriptBatch<Pending>, reply: unknown): void {
     const calls = batch.calls;
     const valid = Array.isArray(reply) && reply.length === calls.length * 4;
     for (let i = 0; i < calls.length; i++) {
@@ -226,7 +178,7 @@ export class RedisStore implements RateLimitStore {
     }
   }
 
-  #evalShaFailed(batch: Batch, error: unknown): void {
+  #evalShaFailed(batch: ScriptBatch<Pending>, error: unknown): void {
     if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) {
       this.#failAll(batch, error);
       return;
@@ -241,7 +193,7 @@ export class RedisStore implements RateLimitStore {
     }
   }
 
-  #failAll(batch: Batch, error: unknown): void {
+  #failAll(batch: ScriptBatch<Pending>, error: unknown): void {
     for (const call of batch.calls) this.#fail(call, error);
   }
 
