@@ -83,14 +83,15 @@ function utf8Length(text: string, budget: number): number {
 function certainlyWithin(value: unknown, limits: Readonly<StructureLimits>): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const { maxDepth, maxKeys, maxArrayLength, maxNodes, maxKeyLength, maxTotalBytes } = limits;
-  // Pairs of (container, depth); `for…in` also sees inherited enumerable keys, which only makes this
-  // pass stricter than the exact one (it then defers to it).
-  const stack: unknown[] = [value, 1];
+  // Pairs of (container, depth) still to visit, by index; a flat object never allocates it.
+  let pending: unknown[] | undefined;
+  let top = 0;
+  let current = value as object;
+  let depth = 1;
   let nodes = 1;
   let upper = 0;
-  while (stack.length > 0) {
-    const depth = (stack.pop() as number) + 1;
-    const current = stack.pop() as object;
+  for (;;) {
+    const childDepth = depth + 1;
     if (Array.isArray(current)) {
       const count = current.length;
       if (count > maxArrayLength) return false;
@@ -105,8 +106,10 @@ function certainlyWithin(value: unknown, limits: Readonly<StructureLimits>): boo
           upper += 8;
         } else if (typeof child === 'boolean' || child === null) upper += 5;
         else if (typeof child === 'object') {
-          if (depth > maxDepth) return false;
-          stack.push(child, depth);
+          if (childDepth > maxDepth) return false;
+          pending ??= new Array(16);
+          pending[top++] = child;
+          pending[top++] = childDepth;
         } else return false;
       }
     } else {
@@ -114,6 +117,8 @@ function certainlyWithin(value: unknown, limits: Readonly<StructureLimits>): boo
       if (proto !== Object.prototype && proto !== null) return false;
       let count = 0;
       upper += 2;
+      // `for…in` also sees inherited enumerable keys, which only makes this pass stricter than the
+      // exact one (it then defers to it).
       for (const key in current) {
         if (++count > maxKeys) return false;
         const length = key.length;
@@ -127,16 +132,20 @@ function certainlyWithin(value: unknown, limits: Readonly<StructureLimits>): boo
           upper += 8;
         } else if (typeof child === 'boolean' || child === null) upper += 5;
         else if (typeof child === 'object') {
-          if (depth > maxDepth) return false;
-          stack.push(child, depth);
+          if (childDepth > maxDepth) return false;
+          pending ??= new Array(16);
+          pending[top++] = child;
+          pending[top++] = childDepth;
         } else return false;
       }
       nodes += count;
       if (nodes > maxNodes) return false;
     }
     if (upper > maxTotalBytes) return false;
+    if (top === 0) return true;
+    depth = pending![--top] as number;
+    current = pending![--top] as object;
   }
-  return true;
 }
 
 /** Validates and completes partial limits; every value must be a positive safe integer. */
