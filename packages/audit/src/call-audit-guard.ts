@@ -22,6 +22,15 @@ declare module '@mcp-warden/core' {
   }
 }
 
+/** The `mcp_call` event this guard emits, built field by field (it runs for every call). */
+type McpCallEvent = {
+  type: 'mcp_call';
+  outcome: EventOutcome;
+  durationMs: number;
+  code?: string;
+  arguments?: Readonly<Record<string, unknown>>;
+};
+
 const DENIED_KINDS: ReadonlySet<string> = new Set([
   'authentication',
   'authorization',
@@ -69,32 +78,32 @@ function pickArguments(
  * failure), error code and duration. Put it first, so it also sees calls later guards deny.
  */
 export function auditCalls(): Guard {
-  return async (call, next) => {
+  return (call, next) => {
     const started = performance.now();
     const args = pickArguments(call.arguments, call.policy.audit);
-    let outcome: EventOutcome = 'error';
-    let code: string | undefined;
+    const record = (outcome: EventOutcome, code: string | undefined): void => {
+      const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      const event: McpCallEvent = { type: 'mcp_call', outcome, durationMs };
+      if (code !== undefined) event.code = code;
+      if (args !== undefined) event.arguments = args;
+      call.context.emit(event);
+    };
+    let pending: Promise<CallResult>;
     try {
-      const result = await next();
-      if (result.isError === true) {
-        outcome = 'failure';
-        code = codeOfResult(result);
-      } else {
-        outcome = 'success';
-      }
-      return result;
+      pending = next();
     } catch (error) {
-      outcome = outcomeOfError(error);
-      code = codeOfError(error);
-      throw error;
-    } finally {
-      call.context.emit({
-        type: 'mcp_call',
-        outcome,
-        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-        ...(code === undefined ? {} : { code }),
-        ...(args === undefined ? {} : { arguments: args }),
-      });
+      pending = Promise.reject(error);
     }
+    return pending.then(
+      (result) => {
+        if (result.isError === true) record('failure', codeOfResult(result));
+        else record('success', undefined);
+        return result;
+      },
+      (error: unknown) => {
+        record(outcomeOfError(error), codeOfError(error));
+        throw error;
+      },
+    );
   };
 }

@@ -119,25 +119,29 @@ function isUrlElicitationRequired(error: unknown): boolean {
   return error instanceof Error && (error as { code?: unknown }).code === URL_ELICITATION_REQUIRED;
 }
 
+/** What a failed tool/resource/prompt callback answers: a coded tool error, or a JSON-RPC error. */
+function containFailure(kind: CallKind, args: readonly unknown[], error: unknown): unknown {
+  if (kind === 'tool' && isUrlElicitationRequired(error)) throw error;
+  const extra = args[args.length - 1];
+  const context = typeof extra === 'object' && extra !== null ? contextOf(extra) : undefined;
+  const correlationId = context?.correlationId ?? crypto.randomUUID();
+  reportUnexpected(error, context);
+  if (kind === 'tool') return toToolResult(error, correlationId);
+  throw new ProtocolError(toJsonRpcError(error, correlationId));
+}
+
 /** Wraps a tool/resource/prompt callback so that nothing it throws reaches the client verbatim. */
 function containFailures(kind: CallKind, callback: unknown): unknown {
   if (typeof callback === 'function') {
     const original = callback as AnyFunction;
     return function guardedCallback(this: unknown, ...args: unknown[]): unknown {
-      const contain = (error: unknown): unknown => {
-        if (kind === 'tool' && isUrlElicitationRequired(error)) throw error;
-        const extra = args[args.length - 1];
-        const context = typeof extra === 'object' && extra !== null ? contextOf(extra) : undefined;
-        const correlationId = context?.correlationId ?? crypto.randomUUID();
-        reportUnexpected(error, context);
-        if (kind === 'tool') return toToolResult(error, correlationId);
-        throw new ProtocolError(toJsonRpcError(error, correlationId));
-      };
       try {
         const result = original.apply(this, args);
-        return result instanceof Promise ? result.catch(contain) : result;
+        return result instanceof Promise
+          ? result.catch((error: unknown) => containFailure(kind, args, error))
+          : result;
       } catch (error) {
-        return contain(error);
+        return containFailure(kind, args, error);
       }
     };
   }
