@@ -71,6 +71,23 @@ export class MemoryStore implements RateLimitStore {
   /** The synchronous form of {@link MemoryStore.consume}; throws instead of rejecting. */
   consumeSync(key: string, rule: RateLimitRule, cost: number): Decision {
     assertCost(rule, cost);
+    return this.#decide(key, rule, cost);
+  }
+
+  consume(key: string, rule: RateLimitRule, cost: number): Promise<Decision> {
+    // The same check as assertCost, inlined so that the common path needs no try/catch.
+    if (!(cost >= 0 && cost <= rule.burst)) {
+      try {
+        assertCost(rule, cost);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return Promise.resolve(this.#decide(key, rule, cost));
+  }
+
+  /** One decision for a cost already checked against the rule. */
+  #decide(key: string, rule: RateLimitRule, cost: number): Decision {
     const slot = this.#slotFor(this.#table(rule.id), boundedKey(key));
     const at = slot * STRIDE;
     const now = this.#now();
@@ -81,14 +98,6 @@ export class MemoryStore implements RateLimitStore {
         return slidingWindow(this.#state, at, rule, cost, now);
       default:
         return fixedWindow(this.#state, at, rule, cost, now);
-    }
-  }
-
-  consume(key: string, rule: RateLimitRule, cost: number): Promise<Decision> {
-    try {
-      return Promise.resolve(this.consumeSync(key, rule, cost));
-    } catch (error) {
-      return Promise.reject(error);
     }
   }
 

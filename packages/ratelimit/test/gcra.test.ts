@@ -79,6 +79,17 @@ describe('GCRA in memory with an injected clock', () => {
     }
   });
 
+  it('rejects (never throws) the same configuration errors through the Promise API, spending nothing', async () => {
+    const store = new MemoryStore();
+    const rule = rateLimitRule({ limit: 10, periodMs: 60_000 });
+    const over = store.consume('k', rule, 11);
+    await expect(over).rejects.toMatchObject({ code: 'ERR_COST_EXCEEDS_LIMIT' });
+    for (const cost of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(store.consume('k', rule, cost)).rejects.toMatchObject({ code: 'ERR_INVALID_COST' });
+    }
+    expect(await store.consume('k', rule, 10)).toMatchObject({ allowed: true, remaining: 0 });
+  });
+
   it('keeps keys and rules apart', () => {
     const store = new MemoryStore();
     const a = rateLimitRule({ limit: 1, periodMs: 60_000, name: 'a' });
