@@ -116,6 +116,59 @@ async function redisVsRawEvalsha(): Promise<Pair> {
   };
 }
 
+/** 64 keys, one per decision in flight: nothing can be coalesced, each decision is its own EVALSHA. */
+const DISTINCT = Array.from({ length: 64 }, (_, i) => `user:${i}`);
+
+/** The physical limit without coalescing: 64 distinct keys on both sides, one decision per EVALSHA. */
+async function redisDistinctKeysVsRawEvalsha(): Promise<Pair> {
+  const prefix = `bench-rl:${randomUUID().slice(0, 8)}`;
+  const ours = await nodeRedis();
+  const raw = await nodeRedis();
+  await raw.scriptLoad(RATE_LIMIT_SCRIPT);
+  const store = new RedisStore({ scripts: nodeRedisScripts(ours), prefix: `${prefix}:a:`, timeoutMs: 5000 });
+  const rawKeys = DISTINCT.map((key) => `${prefix}:raw:{default:gcra:${key}}`);
+  const args = ['1', String(HOUR_S * 1_000_000), String(POINTS), String(POINTS), '1'];
+  let candidateCalls = 0;
+  let baselineCalls = 0;
+  return {
+    candidate: () => store.consume(DISTINCT[candidateCalls++ & 63]!, rule, 1),
+    baseline: () =>
+      raw.evalSha(RATE_LIMIT_SCRIPT_SHA, { keys: [rawKeys[baselineCalls++ & 63]!], arguments: args }),
+    teardown: async () => {
+      await ours.del([...DISTINCT.map((key) => `${prefix}:a:{default:gcra:${key}}`), ...rawKeys]);
+      await Promise.all([ours.quit(), raw.quit()]);
+    },
+  };
+}
+
+/** 64 distinct keys in flight on both sides (no coalescing possible), rlf on ioredis. */
+async function redisDistinctKeysVsRlf(): Promise<Pair> {
+  const prefix = `bench-rl:${randomUUID().slice(0, 8)}`;
+  const ours = await nodeRedis();
+  const theirs = await ioredis();
+  const store = new RedisStore({ scripts: nodeRedisScripts(ours), prefix: `${prefix}:a:`, timeoutMs: 5000 });
+  const rlf = new RateLimiterRedis({
+    storeClient: theirs,
+    keyPrefix: `${prefix}:b`,
+    points: POINTS,
+    duration: HOUR_S,
+  });
+  let candidateCalls = 0;
+  let baselineCalls = 0;
+  return {
+    candidate: () => store.consume(DISTINCT[candidateCalls++ & 63]!, rule, 1),
+    baseline: () => rlf.consume(DISTINCT[baselineCalls++ & 63]!, 1),
+    teardown: async () => {
+      await ours.del([
+        ...DISTINCT.map((key) => `${prefix}:a:{default:gcra:${key}}`),
+        ...DISTINCT.map((key) => `${prefix}:b:${key}`),
+      ]);
+      await ours.quit();
+      theirs.disconnect();
+    },
+  };
+}
+
 async function redisIoredisVsRlf(): Promise<Pair> {
   const prefix = `bench-rl:${randomUUID().slice(0, 8)}`;
   const a = await ioredis();
@@ -196,10 +249,26 @@ export const comparisons: readonly Comparison[] = [
   {
     name: 'ratelimit/redis-64-vs-raw-evalsha',
     candidateLabel: 'RedisStore (redis client)',
-    baselineLabel: 'raw EVALSHA, same script',
+    baselineLabel: 'raw EVALSHA, same script, one decision each',
     inFlight: 64,
     targetTimeRatio: 1.11,
     setup: redisVsRawEvalsha,
+  },
+  {
+    name: 'ratelimit/redis-64-distinct-keys-vs-raw-evalsha',
+    candidateLabel: 'RedisStore (redis client), 64 keys',
+    baselineLabel: 'raw EVALSHA, same script, 64 keys',
+    inFlight: 64,
+    targetTimeRatio: 1.11,
+    setup: redisDistinctKeysVsRawEvalsha,
+  },
+  {
+    name: 'ratelimit/redis-64-distinct-keys-vs-rlf',
+    candidateLabel: 'RedisStore (redis client), 64 keys',
+    baselineLabel: 'rlf RateLimiterRedis (ioredis), 64 keys',
+    inFlight: 64,
+    targetTimeRatio: 0.83,
+    setup: redisDistinctKeysVsRlf,
   },
 ];
 
