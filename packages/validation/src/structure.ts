@@ -75,6 +75,10 @@ function utf8Length(text: string, budget: number): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
+/** A cleared stack kept between walks, so that nested arguments cost no allocation. */
+let spareStack: unknown[] | undefined;
+const MAX_SPARE_STACK = 64;
+
 /**
  * The fast path: true when `value` is certainly within the limits. No paths, no per-value objects,
  * and sizes bounded by length (UTF-8 bytes are between 1× and 3× the UTF-16 length), so nothing is
@@ -82,11 +86,21 @@ function utf8Length(text: string, budget: number): number {
  */
 function certainlyWithin(value: unknown, limits: Readonly<StructureLimits>): boolean {
   if (typeof value !== 'object' || value === null) return false;
+  // Taken, not shared: a walk re-entered through a getter finds none and makes its own.
+  const pending = spareStack ?? [];
+  spareStack = undefined;
+  const within = certainlyWithinUsing(pending, value, limits);
+  // Only a small stack that a completed walk emptied is kept (a refused walk may leave references).
+  if (within && pending.length <= MAX_SPARE_STACK) spareStack = pending;
+  return within;
+}
+
+/** {@link certainlyWithin} with a stack to work in. */
+function certainlyWithinUsing(pending: unknown[], value: object, limits: Readonly<StructureLimits>): boolean {
   const { maxDepth, maxKeys, maxArrayLength, maxNodes, maxKeyLength, maxTotalBytes } = limits;
-  // Pairs of (container, depth) still to visit, by index; a flat object never allocates it.
-  let pending: unknown[] | undefined;
+  // Pairs of (container, depth) still to visit, by index; slots are cleared as they are taken.
   let top = 0;
-  let current = value as object;
+  let current = value;
   let depth = 1;
   let nodes = 1;
   let upper = 0;
@@ -107,7 +121,6 @@ function certainlyWithin(value: unknown, limits: Readonly<StructureLimits>): boo
         } else if (typeof child === 'boolean' || child === null) upper += 5;
         else if (typeof child === 'object') {
           if (childDepth > maxDepth) return false;
-          pending ??= new Array(16);
           pending[top++] = child;
           pending[top++] = childDepth;
         } else return false;
@@ -133,7 +146,6 @@ function certainlyWithin(value: unknown, limits: Readonly<StructureLimits>): boo
         } else if (typeof child === 'boolean' || child === null) upper += 5;
         else if (typeof child === 'object') {
           if (childDepth > maxDepth) return false;
-          pending ??= new Array(16);
           pending[top++] = child;
           pending[top++] = childDepth;
         } else return false;
@@ -143,8 +155,9 @@ function certainlyWithin(value: unknown, limits: Readonly<StructureLimits>): boo
     }
     if (upper > maxTotalBytes) return false;
     if (top === 0) return true;
-    depth = pending![--top] as number;
-    current = pending![--top] as object;
+    depth = pending[--top] as number;
+    current = pending[--top] as object;
+    pending[top] = undefined;
   }
 }
 

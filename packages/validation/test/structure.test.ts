@@ -137,6 +137,24 @@ describe('structural limits at and around each limit', () => {
     expect(findStructureProblem(cyclic)?.limit).toBe('maxDepth');
   });
 
+  it('stays exact when a getter walks another value in the middle of a walk', () => {
+    const outer: Record<string, unknown> = { before: { list: [{ n: 1 }] }, after: [{ m: [2] }] };
+    let inner: ReturnType<typeof findStructureProblem> | 'not run' = 'not run';
+    Object.defineProperty(outer, 'reentrant', {
+      enumerable: true,
+      get: () => {
+        inner = findStructureProblem(nested(33));
+        return { x: [1, { y: 2 }] };
+      },
+    });
+    expect(findStructureProblem(outer)).toBeUndefined();
+    expect(inner).toMatchObject({ limit: 'maxDepth' });
+    expect(findStructureProblem({ wrap: outer }, limits({ maxDepth: 5 }))).toBeUndefined();
+    expect(findStructureProblem({ wrap: outer }, limits({ maxDepth: 4 }))?.limit).toBe('maxDepth');
+    expect(findStructureProblem(nested(32))).toBeUndefined();
+    expect(findStructureProblem(nested(33))?.limit).toBe('maxDepth');
+  });
+
   it('assertStructure throws ERR_INVALID_ARGUMENT naming the field', () => {
     expect(() => assertStructure({ a: nested(40) })).toThrow(
       expect.objectContaining({
