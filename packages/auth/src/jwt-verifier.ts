@@ -87,6 +87,9 @@ export interface JwtVerifier {
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
 const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+/** The end of COMPACT_JWS, matched from `lastIndex` (after the header segment's dot). */
+const PAYLOAD_AND_SIGNATURE = /[\w-]+\.[\w-]+$/y;
+const NO_PRESENTATION: Presentation = Object.freeze({});
 
 function normalizeMediaType(value: string): string {
   const lower = value.toLowerCase();
@@ -227,10 +230,12 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     });
   }
 
+  // No `algorithms`: every token reaches jose only through a header entry, and an entry exists only for a
+  // header whose alg passed the allowlist (checkHeader), parsed from the same segment jose parses. Arrays
+  // where jose would otherwise wrap a string in a new array on every call.
   const joseOptions = {
-    algorithms,
-    issuer: issuers.length === 1 ? issuers[0]! : issuers,
-    audience: resource,
+    issuer: issuers,
+    audience: [resource],
     requiredClaims: required,
     clockTolerance: tolerance,
     ...(maxAge === undefined ? {} : { maxTokenAge: maxAge }),
@@ -274,25 +279,48 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
 
   // Hot path: the header segment repeats across an issuer's tokens, so the outcome of the header rules
   // (and, for static sources, the key) is memoised per header segment. Only headers that passed the
-  // rules are stored; the map is bounded and emptied by reload().
+  // rules are stored; the map is bounded and emptied by reload(). The entry used last is tried first,
+  // by prefix, which spares slicing and hashing the segment.
   interface HeaderEntry {
+    readonly segment: string;
     readonly header: JWSHeaderParameters;
     readonly resolver: KeyResolver;
     key: CryptoKey | KeyObject | undefined;
   }
   const headers = new Map<string, HeaderEntry>();
-  const keyFor = (segment: string): CryptoKey | KeyObject | Promise<CryptoKey | KeyObject> => {
+  let lastHeader: HeaderEntry | undefined;
+  const headerEntry = (segment: string): HeaderEntry => {
     let entry = headers.get(segment);
     if (entry === undefined) {
       const header = decodeSegment(segment) as JWSHeaderParameters;
-      entry = { header, resolver: checkHeader(header as Record<string, unknown>), key: undefined };
+      entry = { segment, header, resolver: checkHeader(header as Record<string, unknown>), key: undefined };
       if (headers.size >= 256) headers.clear();
       headers.set(segment, entry);
     }
+    lastHeader = entry;
+    return entry;
+  };
+  const keyFor = (entry: HeaderEntry): CryptoKey | KeyObject | Promise<CryptoKey | KeyObject> => {
     if (entry.key !== undefined) return entry.key;
     const key = entry.resolver.getKey(entry.header);
     if (entry.resolver.static && !(key instanceof Promise)) entry.key = key;
     return key;
+  };
+  /**
+   * The header entry of a token of at most `maxBytes`, after the compact-syntax check (three non-empty
+   * base64url segments; a failure is classified by refuseMalformed). A token whose header segment is the
+   * last one seen only needs the rest checked: a stored segment passed the same syntax and rules.
+   */
+  const checkedHeaderEntry = (token: string): HeaderEntry => {
+    const dot = token.indexOf('.');
+    const last = lastHeader;
+    if (last !== undefined && dot === last.segment.length && token.startsWith(last.segment)) {
+      PAYLOAD_AND_SIGNATURE.lastIndex = dot + 1;
+      if (!PAYLOAD_AND_SIGNATURE.test(token)) refuseMalformed(token);
+      return last;
+    }
+    if (!COMPACT_JWS.test(token)) refuseMalformed(token);
+    return headerEntry(token.slice(0, dot));
   };
 
   const finish = (result: Awaited<ReturnType<typeof jwtVerify>>, nowMs: number): VerifiedToken => {
@@ -324,42 +352,62 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     };
   };
 
-  /** Verifies without the cache; `after` runs in the same reaction as `finish` (one promise hop less). */
+  /** Builds the result of a token jose accepted; stores it in the cache when `cacheKey` is given; checks the binding. */
+  const accept = (
+    result: Awaited<ReturnType<typeof jwtVerify>>,
+    nowMs: number,
+    presentation: Presentation,
+    cacheKey: string | undefined,
+  ): VerifiedToken => {
+    const verified = finish(result, nowMs);
+    if (cache !== undefined && cacheKey !== undefined) {
+      let until = verified.expiresAt * 1000;
+      if (maxAge !== undefined && typeof verified.claims.iat === 'number') {
+        until = Math.min(until, (verified.claims.iat + maxAge) * 1000);
+      }
+      cache.set(cacheKey, verified, until, nowMs);
+    }
+    checkBinding(verified.binding, presentation);
+    return verified;
+  };
+
+  /** Maps a failure of jose (or of the key lookup) to its code. Always throws. */
+  const refuse = (error: unknown, token: string): never => {
+    const mapped = mapVerificationError(error);
+    if (mapped.code !== 'ERR_TOKEN_MALFORMED') throw mapped;
+    // jose refuses a bad header (e.g. a missing or non-string alg) before our header rules run;
+    // classify it with them so the code does not depend on which check ran first.
+    try {
+      checkHeader(decodeSegment(token.slice(0, token.indexOf('.'))));
+    } catch (headerError) {
+      throw mapVerificationError(headerError);
+    }
+    throw mapped;
+  };
+
+  /**
+   * Verifies without reading the cache. The hot path: no per-call closures besides the two promise
+   * reactions, and one promise hop on top of jose's.
+   */
   const verifyUncached = (
     token: string,
     nowMs: number,
-    after: (verified: VerifiedToken) => VerifiedToken,
+    presentation: Presentation,
+    cacheKey: string | undefined,
   ): Promise<VerifiedToken> => {
-    if (typeof token !== 'string' || token.length > maxBytes || !COMPACT_JWS.test(token)) {
-      try {
-        refuseMalformed(token);
-      } catch (error) {
-        return Promise.reject(mapVerificationError(error));
-      }
-    }
-    const options = customClock ? { ...joseOptions, currentDate: new Date(nowMs) } : joseOptions;
     let key: CryptoKey | KeyObject | Promise<CryptoKey | KeyObject>;
     try {
-      key = keyFor(token.slice(0, token.indexOf('.')));
+      if (typeof token !== 'string' || token.length > maxBytes) refuseMalformed(token);
+      key = keyFor(checkedHeaderEntry(token));
     } catch (error) {
       return Promise.reject(mapVerificationError(error));
     }
+    const options = customClock ? { ...joseOptions, currentDate: new Date(nowMs) } : joseOptions;
     const verified =
       key instanceof Promise ? key.then((k) => jwtVerify(token, k, options)) : jwtVerify(token, key, options);
     return verified.then(
-      (result) => after(finish(result, nowMs)),
-      (error: unknown) => {
-        const mapped = mapVerificationError(error);
-        if (mapped.code !== 'ERR_TOKEN_MALFORMED') throw mapped;
-        // jose refuses a bad header (e.g. a missing or non-string alg) before our header rules run;
-        // classify it with them so the code does not depend on which check ran first.
-        try {
-          checkHeader(decodeSegment(token.slice(0, token.indexOf('.'))));
-        } catch (headerError) {
-          throw mapVerificationError(headerError);
-        }
-        throw mapped;
-      },
+      (result) => accept(result, nowMs, presentation, cacheKey),
+      (error: unknown) => refuse(error, token),
     );
   };
 
@@ -370,31 +418,20 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     get cacheSize() {
       return cache?.size ?? 0;
     },
-    verify(token, presentation = {}) {
+    verify(token, presentation = NO_PRESENTATION) {
       const nowMs = now();
-      const bind = (verified: VerifiedToken): VerifiedToken => {
-        checkBinding(verified.binding, presentation);
-        return verified;
-      };
       try {
         if (cache === undefined || typeof token !== 'string' || token.length > maxBytes) {
-          return verifyUncached(token, nowMs, bind);
+          return verifyUncached(token, nowMs, presentation, undefined);
         }
-        const key = tokenCacheKey(token);
-        const hit = cache.get(key, nowMs);
+        const cacheKey = tokenCacheKey(token);
+        const hit = cache.get(cacheKey, nowMs);
         if (hit !== undefined) {
           if (hit.binding !== undefined || presentation.scheme === 'dpop')
             checkBinding(hit.binding, presentation);
           return Promise.resolve(hit);
         }
-        return verifyUncached(token, nowMs, (verified) => {
-          let until = verified.expiresAt * 1000;
-          if (maxAge !== undefined && typeof verified.claims.iat === 'number') {
-            until = Math.min(until, (verified.claims.iat + maxAge) * 1000);
-          }
-          cache.set(key, verified, until, nowMs);
-          return bind(verified);
-        });
+        return verifyUncached(token, nowMs, presentation, cacheKey);
       } catch (error) {
         return Promise.reject(mapVerificationError(error));
       }
@@ -402,6 +439,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     async reload() {
       cache?.clear();
       headers.clear();
+      lastHeader = undefined;
       await Promise.all(resolvers.map((resolver) => resolver.reload()));
       cache?.clear();
     },

@@ -16,6 +16,30 @@ describe('scopes', () => {
     );
   });
 
+  it('property: scope and scp of any length and content read as the plain split-and-dedupe reading does', () => {
+    const reference = (claims: { scope: string; scp: string[] }): string[] | 'refused' => {
+      const parts = [...claims.scope.split(' ').filter((part) => part.length > 0), ...claims.scp];
+      return parts.every((part) => /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(part))
+        ? [...new Set(parts)]
+        : 'refused';
+    };
+    const part = fc.oneof(scopeArb, fc.string({ maxLength: 4 }), fc.constantFrom('a', 'b', 'x:y'));
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 40 }), fc.array(part, { maxLength: 24 }), (scopeParts, scp) => {
+        const claims = { scope: scopeParts.join(' '), scp };
+        const expected = reference(claims);
+        if (expected === 'refused') {
+          expect(() => scopesFromClaims(claims)).toThrowError(
+            expect.objectContaining({ code: 'ERR_TOKEN_CLAIM_INVALID' }),
+          );
+        } else {
+          expect(scopesFromClaims(claims)).toEqual(expected);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('property: parsing a joined list gives back the set, exactly', () => {
     fc.assert(
       fc.property(fc.array(scopeArb, { maxLength: 10 }), (scopes) => {
