@@ -230,10 +230,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     });
   }
 
-  // No `algorithms`: every token reaches jose only through a header entry, and an entry exists only for a
-  // header whose alg passed the allowlist (checkHeader), parsed from the same segment jose parses. Arrays
-  // where jose would otherwise wrap a string in a new array on every call.
+  // The allowlist is checked by checkHeader before a key is chosen, and again by jose (defence in
+  // depth: a key must never meet an algorithm outside the list). Arrays where jose would otherwise
+  // wrap a string in a new array on every call.
   const joseOptions = {
+    algorithms,
     issuer: issuers,
     audience: [resource],
     requiredClaims: required,
