@@ -18,6 +18,12 @@ export interface Comparison {
   readonly baselineLabel: string;
   /** Operations in flight per iteration (1 = sequential). */
   readonly inFlight?: number;
+  /**
+   * Sequential operations per measured iteration (default 1). For operations of a few hundred
+   * nanoseconds, where the harness's own cost per iteration (two timer reads and an await) would be
+   * added to both sides and pull their ratio towards 1.
+   */
+  readonly opsPerIteration?: number;
   /** The issue's target for candidate time / baseline time (lower is better), if any. */
   readonly targetTimeRatio?: number;
   readonly setup: () => Promise<Pair> | Pair;
@@ -54,7 +60,12 @@ const median = (values: readonly number[]): number => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-function inFlightTask(operation: Operation, inFlight: number): () => Promise<unknown> {
+function inFlightTask(operation: Operation, inFlight: number, ops: number): () => Promise<unknown> {
+  if (ops > 1) {
+    return async () => {
+      for (let index = 0; index < ops; index++) await operation();
+    };
+  }
   if (inFlight <= 1) return async () => operation();
   return () => Promise.all(Array.from({ length: inFlight }, () => operation()));
 }
@@ -67,6 +78,8 @@ export async function runComparison(comparison: Comparison, options: RunOptions)
   const rounds = options.quick ? 2 : 6;
   const time = options.quick ? 150 : 800;
   const inFlight = comparison.inFlight ?? 1;
+  const ops = comparison.opsPerIteration ?? 1;
+  if (ops > 1 && inFlight > 1) throw new Error(`${comparison.name}: opsPerIteration needs inFlight 1`);
   const pair = await comparison.setup();
   const candidateTimes: number[] = [];
   const baselineTimes: number[] = [];
@@ -78,14 +91,14 @@ export async function runComparison(comparison: Comparison, options: RunOptions)
       const perOp: Record<string, number> = {};
       for (const side of order) {
         const bench = new Bench({ time, warmupTime: round === 0 ? time / 2 : time / 10, warmup: true });
-        bench.add(side, inFlightTask(pair[side], inFlight));
+        bench.add(side, inFlightTask(pair[side], inFlight, ops));
         await bench.run();
         const result = bench.tasks[0]?.result;
         if (result === undefined || !('latency' in result)) {
           const error = result !== undefined && 'error' in result ? result.error : undefined;
           throw new Error(`${comparison.name}: ${side} did not complete`, { cause: error });
         }
-        perOp[side] = (result.latency.p50 * 1e6) / inFlight;
+        perOp[side] = (result.latency.p50 * 1e6) / (inFlight * ops);
       }
       candidateTimes.push(perOp.candidate!);
       baselineTimes.push(perOp.baseline!);

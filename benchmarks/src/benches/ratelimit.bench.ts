@@ -193,9 +193,12 @@ async function redisIoredisVsRlf(): Promise<Pair> {
   };
 }
 
+// The Redis targets (≥ 1.2× rate-limiter-flexible, ≥ 0.9× raw EVALSHA) are stated at 64 in
+// flight; sequential rows are reported without a target.
 export const comparisons: readonly Comparison[] = [
   {
     name: 'ratelimit/memory-one-key',
+    opsPerIteration: 100,
     candidateLabel: 'MemoryStore GCRA',
     baselineLabel: 'rlf RateLimiterMemory',
     targetTimeRatio: 0.5,
@@ -203,6 +206,7 @@ export const comparisons: readonly Comparison[] = [
   },
   {
     name: 'ratelimit/memory-one-key-sync',
+    opsPerIteration: 100,
     candidateLabel: 'MemoryStore.consumeSync GCRA',
     baselineLabel: 'rlf RateLimiterMemory',
     targetTimeRatio: 0.5,
@@ -212,14 +216,12 @@ export const comparisons: readonly Comparison[] = [
     name: 'ratelimit/redis-sequential',
     candidateLabel: 'RedisStore (ioredis adapter)',
     baselineLabel: 'rlf RateLimiterRedis (ioredis)',
-    targetTimeRatio: 0.83,
     setup: redisIoredisVsRlf,
   },
   {
     name: 'ratelimit/redis-sequential-redis-client',
     candidateLabel: 'RedisStore (redis client)',
     baselineLabel: 'rlf RateLimiterRedis (ioredis)',
-    targetTimeRatio: 0.83,
     setup: redisVsRlfIoredis,
   },
   {
