@@ -38,7 +38,11 @@ function bullet(r: Measurement): string {
     r.targetTimeRatio === undefined
       ? ''
       : `, target ≤ ${r.targetTimeRatio}× — ${met(r) ? 'met' : '**not met**'}`;
-  return `- \`${title(r)}\`: **${ratio(r.timeRatio)}**${spread}${target}`;
+  const values =
+    r.unit === 'ns/op' || r.baseline === undefined
+      ? ''
+      : ` — ${r.candidate.toPrecision(4)} vs ${r.baseline.toPrecision(4)} ${r.unit}`;
+  return `- \`${title(r)}\`: **${ratio(r.timeRatio)}**${spread}${target}${values}`;
 }
 
 function quoteBlock(prefixes: readonly string[]): string {
