@@ -124,8 +124,9 @@ export function renderSvg(report: Report): string {
 export function mergeReport(report: Report, file: URL): Report {
   if (!existsSync(file)) return report;
   const previous = JSON.parse(readFileSync(file, 'utf8')) as Report;
-  const names = new Set(report.results.map((r) => `${r.name}|${r.note ?? ''}`));
-  const kept = previous.results.filter((r) => !names.has(`${r.name}|${r.note ?? ''}`));
+  // By name only: a note can carry measured values (p99, sizes) that differ from run to run.
+  const names = new Set(report.results.map((r) => r.name));
+  const kept = previous.results.filter((r) => !names.has(r.name));
   return { ...report, results: [...kept, ...report.results].sort((a, b) => a.name.localeCompare(b.name)) };
 }
 
