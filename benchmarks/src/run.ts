@@ -53,5 +53,8 @@ const report = makeReport(results, quick);
 console.log(renderTable(report));
 // A full run replaces the committed report, a filtered run only its own rows; quick runs are smoke only.
 const output = new URL(quick ? '../results/quick/' : '../results/', import.meta.url);
-writeReport(quick || filters.length === 0 ? report : mergeReport(report, new URL('latest.json', output)), output);
+writeReport(
+  quick || filters.length === 0 ? report : mergeReport(report, new URL('latest.json', output)),
+  output,
+);
 if (failed) process.exitCode = 1;

@@ -31,8 +31,8 @@ const RESERVED: ReadonlySet<string> = new Set([
 const UNSAFE_RAW = /[\u0085\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Anything `JSON.stringify` would escape, any surrogate, or any character of {@link UNSAFE_RAW}. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const NEEDS_ESCAPING =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   /["\\\u0000-\u001f\u0085\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/;
 
 /** A JSON string literal with every line-breaking or display-reordering character escaped. */
