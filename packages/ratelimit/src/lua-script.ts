@@ -3,23 +3,22 @@ import { createHash } from 'node:crypto';
 /**
  * The one Lua script every Redis decision runs: the same arithmetic as `gcra.ts`,
  * `sliding-window.ts` and `fixed-window.ts`, in microseconds of the Redis server's own clock
- * (`TIME`), so instances with skewed clocks agree. One key per call, with a TTL that ends when the
+ * (`TIME`), so instances with skewed clocks agree. Every key it writes gets a TTL that ends when its
  * state no longer matters, so nothing is left behind.
  *
- * KEYS[1] = the key; ARGV = algorithm (1 gcra, 2 sliding window, 3 fixed window), period µs, limit,
- * burst, then one cost per decision. The decisions are applied in order, atomically, as if each were
- * its own call at the same instant: the key is read once and written once (only if one was allowed).
- * Returns `{ allowed, remaining, resetAfterMs, retryAfterMs }` as integers, four per decision.
+ * One key (`#KEYS == 1`): KEYS[1] = the key; ARGV = algorithm (1 gcra, 2 sliding window, 3 fixed
+ * window), period µs, limit, burst, then one cost per decision.
+ * Several keys (only sent where one server holds them all): one segment of ARGV per key, in the
+ * order of KEYS: algorithm, period µs, limit, burst, number of decisions n, then n costs. A key may
+ * appear in several segments; they are applied in order.
+ * The decisions of a segment are applied in order, atomically, as if each were its own call at the
+ * same instant: its key is read once and written once (only if one was allowed).
+ * Returns `{ allowed, remaining, resetAfterMs, retryAfterMs }` as integers, four per decision, in
+ * the order of the decisions.
  */
 export const RATE_LIMIT_SCRIPT: string = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local key = KEYS[1]
-local algorithm = ARGV[1]
-local period = tonumber(ARGV[2])
-local limit = tonumber(ARGV[3])
-local burst = tonumber(ARGV[4])
-local count = #ARGV - 4
 local ceil, floor = math.ceil, math.floor
 local reply = {}
 local function ms(us)
@@ -27,16 +26,15 @@ local function ms(us)
   if v < 0 then return 0 end
   return v
 end
-if algorithm == '1' then
+local function gcra(key, period, limit, burst, first, count, r)
   local interval = period / limit
   local tolerance = burst * interval
   local stored = tonumber(redis.call('GET', key) or '0') or 0
   local ttl
-  for i = 1, count do
-    local r = i * 4 - 4
+  for i = first, first + count - 1 do
     local tat = stored
     if tat < now then tat = now end
-    local nxt = tat + tonumber(ARGV[i + 4]) * interval
+    local nxt = tat + tonumber(ARGV[i]) * interval
     local ahead = nxt - now
     if ahead - tolerance > 1e-3 then
       local retry = ms(ahead - tolerance)
@@ -51,22 +49,21 @@ if algorithm == '1' then
       if remaining < 0 then remaining = 0 end
       reply[r + 1] = 1; reply[r + 2] = remaining; reply[r + 3] = ttl - 1; reply[r + 4] = 0
     end
+    r = r + 4
   end
   if ttl then redis.call('SET', key, string.format('%.3f', stored), 'PX', ttl) end
-  return reply
 end
-local window = floor(now / period) + 1
-local elapsed = now - (window - 1) * period
-if algorithm == '3' then
+local function fixed_window(key, period, limit, first, count, r)
+  local window = floor(now / period) + 1
+  local elapsed = now - (window - 1) * period
   local v = redis.call('HMGET', key, 'w', 'c')
   local used = 0
   if tonumber(v[1]) == window then used = tonumber(v[2]) or 0 end
   local reset = ms(period - elapsed)
   if reset < 1 then reset = 1 end
   local spent = false
-  for i = 1, count do
-    local r = i * 4 - 4
-    local cost = tonumber(ARGV[i + 4])
+  for i = first, first + count - 1 do
+    local cost = tonumber(ARGV[i])
     if used + cost > limit then
       reply[r + 1] = 0; reply[r + 2] = limit - used; reply[r + 3] = reset; reply[r + 4] = reset
     else
@@ -74,59 +71,86 @@ if algorithm == '3' then
       spent = true
       reply[r + 1] = 1; reply[r + 2] = limit - used; reply[r + 3] = reset; reply[r + 4] = 0
     end
+    r = r + 4
   end
   if spent then
     redis.call('HSET', key, 'w', window, 'c', used)
     redis.call('PEXPIRE', key, reset + 1)
   end
-  return reply
 end
-local v = redis.call('HMGET', key, 'w', 'p', 'c')
-local stored = tonumber(v[1])
-local previous = 0
-local current = 0
-if stored == window then
-  previous = tonumber(v[2]) or 0
-  current = tonumber(v[3]) or 0
-elseif stored == window - 1 then
-  previous = tonumber(v[3]) or 0
-end
-local decay = previous * (1 - elapsed / period)
-local function reset_after(c)
-  if c > 0 then return ms(2 * period - elapsed) end
-  if previous > 0 then return ms(period - elapsed) end
-  return 0
-end
-local spent = false
-for i = 1, count do
-  local r = i * 4 - 4
-  local cost = tonumber(ARGV[i + 4])
-  local estimate = decay + current
-  if estimate + cost > limit + 1e-9 then
-    local retry
-    local room = limit - current - cost
-    if room >= 0 and previous > 0 then
-      retry = ms((1 - room / previous) * period - elapsed)
+local function sliding_window(key, period, limit, first, count, r)
+  local window = floor(now / period) + 1
+  local elapsed = now - (window - 1) * period
+  local v = redis.call('HMGET', key, 'w', 'p', 'c')
+  local stored = tonumber(v[1])
+  local previous = 0
+  local current = 0
+  if stored == window then
+    previous = tonumber(v[2]) or 0
+    current = tonumber(v[3]) or 0
+  elseif stored == window - 1 then
+    previous = tonumber(v[3]) or 0
+  end
+  local decay = previous * (1 - elapsed / period)
+  local function reset_after(c)
+    if c > 0 then return ms(2 * period - elapsed) end
+    if previous > 0 then return ms(period - elapsed) end
+    return 0
+  end
+  local spent = false
+  for i = first, first + count - 1 do
+    local cost = tonumber(ARGV[i])
+    local estimate = decay + current
+    if estimate + cost > limit + 1e-9 then
+      local retry
+      local room = limit - current - cost
+      if room >= 0 and previous > 0 then
+        retry = ms((1 - room / previous) * period - elapsed)
+      else
+        local fraction = 0
+        if current > 0 then fraction = math.max(0, 1 - (limit - cost) / current) end
+        retry = ms(period - elapsed + fraction * period)
+      end
+      if retry < 1 then retry = 1 end
+      local remaining = floor(limit - estimate + 1e-9)
+      if remaining < 0 then remaining = 0 end
+      reply[r + 1] = 0; reply[r + 2] = remaining; reply[r + 3] = reset_after(current); reply[r + 4] = retry
     else
-      local fraction = 0
-      if current > 0 then fraction = math.max(0, 1 - (limit - cost) / current) end
-      retry = ms(period - elapsed + fraction * period)
+      current = current + cost
+      spent = true
+      local remaining = floor(limit - estimate - cost + 1e-9)
+      if remaining < 0 then remaining = 0 end
+      reply[r + 1] = 1; reply[r + 2] = remaining; reply[r + 3] = reset_after(current); reply[r + 4] = 0
     end
-    if retry < 1 then retry = 1 end
-    local remaining = floor(limit - estimate + 1e-9)
-    if remaining < 0 then remaining = 0 end
-    reply[r + 1] = 0; reply[r + 2] = remaining; reply[r + 3] = reset_after(current); reply[r + 4] = retry
-  else
-    current = current + cost
-    spent = true
-    local remaining = floor(limit - estimate - cost + 1e-9)
-    if remaining < 0 then remaining = 0 end
-    reply[r + 1] = 1; reply[r + 2] = remaining; reply[r + 3] = reset_after(current); reply[r + 4] = 0
+    r = r + 4
+  end
+  if spent then
+    redis.call('HSET', key, 'w', window, 'p', previous, 'c', current)
+    redis.call('PEXPIRE', key, ms(2 * period - elapsed) + 1)
   end
 end
-if spent then
-  redis.call('HSET', key, 'w', window, 'p', previous, 'c', current)
-  redis.call('PEXPIRE', key, ms(2 * period - elapsed) + 1)
+local function decide(key, a, first, count, r)
+  local algorithm = ARGV[a]
+  local period = tonumber(ARGV[a + 1])
+  local limit = tonumber(ARGV[a + 2])
+  if algorithm == '1' then
+    gcra(key, period, limit, tonumber(ARGV[a + 3]), first, count, r)
+  elseif algorithm == '3' then
+    fixed_window(key, period, limit, first, count, r)
+  else
+    sliding_window(key, period, limit, first, count, r)
+  end
+end
+if #KEYS == 1 then
+  decide(KEYS[1], 1, 5, #ARGV - 4, 0)
+  return reply
+end
+local a, r = 1, 0
+for k = 1, #KEYS do
+  local count = tonumber(ARGV[a + 4])
+  decide(KEYS[k], a, a + 5, count, r)
+  a = a + 5 + count
+  r = r + count * 4
 end
 return reply
 `;

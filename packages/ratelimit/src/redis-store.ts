@@ -4,7 +4,8 @@ import { RATE_LIMIT_SCRIPT, RATE_LIMIT_SCRIPT_SHA } from './lua-script.js';
 import { MemoryStore } from './memory-store.js';
 import type { RedisScriptRunner } from './redis-client.js';
 import { assertCost, type RateLimitRule, rateLimitRule } from './rule.js';
-import { type ScriptBatch, ScriptBatches } from './script-batches.js';
+import { ScriptBatches } from './script-batches.js';
+import type { ScriptCall } from './script-call.js';
 import type { RateLimitStore } from './store.js';
 import { storeKey } from './store-key.js';
 
@@ -60,7 +61,8 @@ interface Pending {
  * A store shared by every instance through Redis, atomic, on the Redis server's clock. Decisions on
  * the same key requested in the same tick (before the next microtask) are coalesced into one
  * `EVALSHA` (up to 128 per call) whose script applies them in order, exactly as separate calls
- * would; a sequential caller sends one decision per `EVALSHA`. The script is loaded once, and again
+ * would; on a single server (`scripts.standalone`), decisions on different keys share it too. A
+ * sequential caller sends one decision per `EVALSHA`. The script is loaded once, and again
  * on `NOSCRIPT`. Each key is wrapped in a hash tag, so the layout is Redis Cluster-safe. On failure
  * it fails closed or falls back, for every decision of a batch alike, emits an event on each
  * transition, and recovers by itself.
@@ -77,7 +79,7 @@ export class RedisStore implements RateLimitStore {
   readonly #fallbackRules = new WeakMap<RateLimitRule, RateLimitRule>();
   readonly #argsByRule = new WeakMap<RateLimitRule, readonly string[]>();
   readonly #pending = new Set<Pending>();
-  readonly #batches = new ScriptBatches<Pending>((batch) => this.#send(batch));
+  readonly #batches: ScriptBatches<Pending>;
   #sweeper: NodeJS.Timeout | undefined;
   #reloading: Promise<unknown> | undefined;
   #degraded = false;
@@ -94,6 +96,10 @@ export class RedisStore implements RateLimitStore {
     this.#timeoutMs = positive('timeoutMs', options.timeoutMs ?? 200);
     this.#retryIntervalMs = positive('retryIntervalMs', options.retryIntervalMs ?? 1000);
     this.#scripts = options.scripts;
+    this.#batches = new ScriptBatches<Pending>(
+      (batch) => this.#send(batch),
+      options.scripts.standalone === true,
+    );
     this.#events = options.events ?? noopSink();
     this.#now = options.now ?? Date.now;
     const policy = options.onFailure ?? 'deny';
@@ -149,7 +155,7 @@ export class RedisStore implements RateLimitStore {
     });
   }
 
-  #send(batch: ScriptBatch<Pending>): void {
+  #send(batch: ScriptCall<Pending>): void {
     try {
       this.#scripts.evalSha(RATE_LIMIT_SCRIPT_SHA, batch.keys, batch.args).then(
         (reply) => this.#reply(batch, reply),
@@ -161,7 +167,7 @@ export class RedisStore implements RateLimitStore {
     }
   }
 
-  #reply(batch: ScriptBatch<Pending>, reply: unknown): void {
+  #reply(batch: ScriptCall<Pending>, reply: unknown): void {
     const calls = batch.calls;
     const valid = Array.isArray(reply) && reply.length === calls.length * 4;
     for (let i = 0; i < calls.length; i++) {
@@ -178,7 +184,7 @@ export class RedisStore implements RateLimitStore {
     }
   }
 
-  #evalShaFailed(batch: ScriptBatch<Pending>, error: unknown): void {
+  #evalShaFailed(batch: ScriptCall<Pending>, error: unknown): void {
     if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) {
       this.#failAll(batch, error);
       return;
@@ -193,7 +199,7 @@ export class RedisStore implements RateLimitStore {
     }
   }
 
-  #failAll(batch: ScriptBatch<Pending>, error: unknown): void {
+  #failAll(batch: ScriptCall<Pending>, error: unknown): void {
     for (const call of batch.calls) this.#fail(call, error);
   }
 

@@ -1,4 +1,5 @@
 import type { RateLimitRule } from './rule.js';
+import { combinedScriptCall, type ScriptCall } from './script-call.js';
 
 /**
  * The most decisions one script invocation applies: bounds how long one script holds Redis (a few
@@ -6,8 +7,8 @@ import type { RateLimitRule } from './rule.js';
  */
 export const MAX_DECISIONS_PER_SCRIPT = 128;
 
-/** Decisions on one Redis key and rule, sent as one `EVALSHA` that applies them in order. */
-export class ScriptBatch<Call> {
+/** Decisions on one Redis key and rule, applied in order by one script invocation. */
+export class ScriptBatch<Call> implements ScriptCall<Call> {
   readonly keys: readonly [string];
   readonly calls: Call[] = [];
   /** The rule's arguments, then one cost per call. */
@@ -27,19 +28,25 @@ const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * Coalesces the decisions requested in one tick (before the next microtask) by key: each key's
- * decisions go to `send` as one batch, in the order they were requested, when the tick ends or the
- * batch is full. A decision on a key whose open batch has another rule object closes that batch
- * first, so the order of decisions on a key is kept.
+ * decisions form one batch, in the order they were requested, sent when the tick ends or the batch
+ * is full. A decision on a key whose open batch has another rule object closes that batch first, so
+ * the order of decisions on a key is kept.
+ *
+ * With `acrossKeys` (only where one server holds every key: not a Redis Cluster), the batches that
+ * are still open when the tick ends share script invocations, up to
+ * {@link MAX_DECISIONS_PER_SCRIPT} decisions each; otherwise each batch is its own invocation.
  */
 export class ScriptBatches<Call> {
-  readonly #send: (batch: ScriptBatch<Call>) => void;
+  readonly #send: (call: ScriptCall<Call>) => void;
+  readonly #acrossKeys: boolean;
   /** The tick's first open batch: a sequential caller never needs the map. */
   #first: ScriptBatch<Call> | undefined;
   readonly #others = new Map<string, ScriptBatch<Call>>();
   #flushQueued = false;
 
-  constructor(send: (batch: ScriptBatch<Call>) => void) {
+  constructor(send: (call: ScriptCall<Call>) => void, acrossKeys: boolean) {
     this.#send = send;
+    this.#acrossKeys = acrossKeys;
   }
 
   add(key: string, rule: RateLimitRule, ruleArgs: readonly string[], call: Call, cost: string): void {
@@ -77,13 +84,33 @@ export class ScriptBatches<Call> {
   readonly #flush = (): void => {
     this.#flushQueued = false;
     const first = this.#first;
-    if (first !== undefined) {
-      this.#first = undefined;
-      this.#send(first);
+    this.#first = undefined;
+    if (this.#others.size === 0) {
+      if (first !== undefined) this.#send(first);
+      return;
     }
-    for (const batch of this.#others.values()) {
-      this.#others.delete(batch.keys[0]);
-      this.#send(batch);
+    const open = [...this.#others.values()];
+    this.#others.clear();
+    if (first !== undefined) open.unshift(first);
+    if (!this.#acrossKeys) {
+      for (const batch of open) this.#send(batch);
+      return;
     }
+    let from = 0;
+    let decisions = 0;
+    for (let i = 0; i < open.length; i++) {
+      const size = open[i]!.calls.length;
+      if (decisions + size > MAX_DECISIONS_PER_SCRIPT) {
+        this.#sendTogether(open, from, i);
+        from = i;
+        decisions = 0;
+      }
+      decisions += size;
+    }
+    this.#sendTogether(open, from, open.length);
   };
+
+  #sendTogether(open: readonly ScriptBatch<Call>[], from: number, to: number): void {
+    this.#send(to - from === 1 ? open[from]! : combinedScriptCall(open.slice(from, to)));
+  }
 }

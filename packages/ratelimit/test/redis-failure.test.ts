@@ -30,26 +30,33 @@ async function untilRecovered(store: RedisStore, attempt: () => Promise<unknown>
 }
 
 describe('RedisStore script loading', () => {
-  it('sends the script body once when a burst of calls meets NOSCRIPT', async () => {
-    const store = new RedisStore({ scripts: nodeRedisScripts(client), prefix: 'load:', timeoutMs: 10_000 });
-    const rule = rateLimitRule({ limit: 1000, periodMs: 3_600_000 });
-    await untilRecovered(store, () => store.consume('k', rule, 1));
-    await client.scriptFlush();
-    await client.configResetStat();
-    // Five keys: five batches (one script call each) meet NOSCRIPT at once.
-    const keys = ['k', 'k1', 'k2', 'k3', 'k4'];
-    const decisions = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => store.consume(keys[i % 5]!, rule, 1)),
-    );
-    expect(decisions.every((decision) => decision.allowed)).toBe(true);
-    const stats = await client.info('commandstats');
-    expect(stats).toMatch(/cmdstat_eval:calls=1,/);
-    expect(stats).toMatch(/cmdstat_evalsha:calls=9,/);
-    for (const [index] of keys.entries()) {
-      const remaining = decisions.filter((_, i) => i % 5 === index).map((decision) => decision.remaining);
-      expect(new Set(remaining).size).toBe(10);
-    }
-  }, 30_000);
+  // Per key (as on a Cluster): five script calls meet NOSCRIPT at once; the other four wait for the
+  // one EVAL and retry EVALSHA. Across keys (a single server): one script call, loaded by one EVAL.
+  for (const [label, standalone, evalShaCalls] of [
+    ['per key', false, 9],
+    ['across keys', true, 1],
+  ] as const) {
+    it(`sends the script body once when a burst of calls meets NOSCRIPT (${label})`, async () => {
+      const scripts = { ...nodeRedisScripts(client), standalone };
+      const store = new RedisStore({ scripts, prefix: 'load:', timeoutMs: 10_000 });
+      const rule = rateLimitRule({ limit: 1000, periodMs: 3_600_000 });
+      await untilRecovered(store, () => store.consume('k', rule, 1));
+      await client.scriptFlush();
+      await client.configResetStat();
+      const keys = ['k', 'k1', 'k2', 'k3', 'k4'];
+      const decisions = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => store.consume(keys[i % 5]!, rule, 1)),
+      );
+      expect(decisions.every((decision) => decision.allowed)).toBe(true);
+      const stats = await client.info('commandstats');
+      expect(stats).toMatch(/cmdstat_eval:calls=1,/);
+      expect(stats).toMatch(new RegExp(`cmdstat_evalsha:calls=${evalShaCalls},`));
+      for (const [index] of keys.entries()) {
+        const remaining = decisions.filter((_, i) => i % 5 === index).map((decision) => decision.remaining);
+        expect(new Set(remaining).size).toBe(10);
+      }
+    }, 30_000);
+  }
 });
 
 describe('RedisStore when its Redis stops mid-test', () => {
