@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
  *
  * One key (`#KEYS == 1`): KEYS[1] = the key; ARGV = algorithm (1 gcra, 2 sliding window, 3 fixed
  * window), period µs, limit, burst, then one cost per decision.
- * Several keys (only sent where one server holds them all): one segment of ARGV per key, in the
- * order of KEYS: algorithm, period µs, limit, burst, number of decisions n, then n costs. A key may
- * appear in several segments; they are applied in order.
- * The decisions of a segment are applied in order, atomically, as if each were its own call at the
- * same instant: its key is read once and written once (only if one was allowed).
+ * Several distinct keys (only sent where one server holds them all): ARGV holds one group per rule:
+ * algorithm, period µs, limit, burst, number of keys m, then for each of the group's m keys (the
+ * next m of KEYS, in order) the number of decisions n and their n costs.
+ * The decisions on a key are applied in order, atomically, as if each were its own call at the same
+ * instant: the key is read once and written once (only if one was allowed).
  * Returns `{ allowed, remaining, resetAfterMs, retryAfterMs }` as integers, four per decision, in
  * the order of the decisions.
  */
@@ -129,12 +129,9 @@ local function sliding_window(key, period, limit, first, count, r)
     redis.call('PEXPIRE', key, ms(2 * period - elapsed) + 1)
   end
 end
-local function decide(key, a, first, count, r)
-  local algorithm = ARGV[a]
-  local period = tonumber(ARGV[a + 1])
-  local limit = tonumber(ARGV[a + 2])
+local function decide(key, algorithm, period, limit, burst, first, count, r)
   if algorithm == '1' then
-    gcra(key, period, limit, tonumber(ARGV[a + 3]), first, count, r)
+    gcra(key, period, limit, burst, first, count, r)
   elseif algorithm == '3' then
     fixed_window(key, period, limit, first, count, r)
   else
@@ -142,15 +139,21 @@ local function decide(key, a, first, count, r)
   end
 end
 if #KEYS == 1 then
-  decide(KEYS[1], 1, 5, #ARGV - 4, 0)
+  decide(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), 5, #ARGV - 4, 0)
   return reply
 end
-local a, r = 1, 0
-for k = 1, #KEYS do
-  local count = tonumber(ARGV[a + 4])
-  decide(KEYS[k], a, a + 5, count, r)
-  a = a + 5 + count
-  r = r + count * 4
+local a, k, r = 1, 1, 0
+while a <= #ARGV do
+  local algorithm, period, limit, burst = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  local keys = tonumber(ARGV[a + 4])
+  a = a + 5
+  for _ = 1, keys do
+    local count = tonumber(ARGV[a])
+    decide(KEYS[k], algorithm, period, limit, burst, a + 1, count, r)
+    k = k + 1
+    a = a + 1 + count
+    r = r + count * 4
+  end
 end
 return reply
 `;

@@ -1,5 +1,5 @@
 import type { RateLimitRule } from './rule.js';
-import { combinedScriptCall, type ScriptCall } from './script-call.js';
+import { combinedScriptCall, type ScriptCall, type SingleKeyScriptCall } from './script-call.js';
 
 /**
  * The most decisions one script invocation applies: bounds how long one script holds Redis (a few
@@ -8,7 +8,7 @@ import { combinedScriptCall, type ScriptCall } from './script-call.js';
 export const MAX_DECISIONS_PER_SCRIPT = 128;
 
 /** Decisions on one Redis key and rule, applied in order by one script invocation. */
-export class ScriptBatch<Call> implements ScriptCall<Call> {
+export class ScriptBatch<Call> implements SingleKeyScriptCall<Call> {
   readonly keys: readonly [string];
   readonly calls: Call[] = [];
   /** The rule's arguments, then one cost per call. */
@@ -33,8 +33,8 @@ const RESOLVED: Promise<void> = Promise.resolve();
  * the order of decisions on a key is kept.
  *
  * With `acrossKeys` (only where one server holds every key: not a Redis Cluster), the batches that
- * are still open when the tick ends share script invocations, up to
- * {@link MAX_DECISIONS_PER_SCRIPT} decisions each; otherwise each batch is its own invocation.
+ * are still open when the tick ends (one per key, so on distinct keys) share script invocations, up
+ * to {@link MAX_DECISIONS_PER_SCRIPT} decisions each; otherwise each batch is its own invocation.
  */
 export class ScriptBatches<Call> {
   readonly #send: (call: ScriptCall<Call>) => void;

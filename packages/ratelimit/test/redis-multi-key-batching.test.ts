@@ -141,6 +141,30 @@ describe('RedisStore on a single server coalesces decisions on several keys in t
     });
   }
 
+  it('answers each decision with its own result when rules alternate between keys', async () => {
+    const { runner, sent } = recording(nodeRedisScripts(client));
+    const store = new RedisStore({ scripts: runner, prefix: `${prefix}alternate:`, timeoutMs: 10_000 });
+    const gcra = rateLimitRule({ limit: 5, periodMs: tenHours, name: 'g' });
+    const fixed = rateLimitRule({ limit: 3, periodMs: tenHours, algorithm: 'fixed-window', name: 'f' });
+    const requests = [
+      { key: 'a', rule: gcra, cost: 4 },
+      { key: 'b', rule: fixed, cost: 2 },
+      { key: 'c', rule: gcra, cost: 1 },
+      { key: 'b', rule: fixed, cost: 2 },
+      { key: 'a', rule: gcra, cost: 2 },
+      { key: 'd', rule: fixed, cost: 3 },
+      { key: 'c', rule: gcra, cost: 4 },
+    ];
+    const now = Date.now();
+    const memory = new MemoryStore({ now: () => now });
+    const expected = requests.map(({ key, rule, cost }) => memory.consumeSync(key, rule, cost));
+    const actual = await Promise.all(requests.map(({ key, rule, cost }) => store.consume(key, rule, cost)));
+    expect(actual.map(outcome)).toEqual(expected.map(outcome));
+    expect(actual.map((decision) => decision.allowed)).toEqual([true, true, true, false, false, true, true]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.keys).toHaveLength(4);
+  });
+
   it('keeps the order on a key whose rule object changes within the tick', async () => {
     const { runner, sent } = recording(nodeRedisScripts(client));
     const store = new RedisStore({ scripts: runner, prefix: `${prefix}rules:`, timeoutMs: 10_000 });
@@ -170,13 +194,21 @@ describe('RedisStore on a single server coalesces decisions on several keys in t
     expect(decisions.slice(200).some((decision) => decision.allowed)).toBe(false);
     const sizes = sent.map((call) => {
       let decisionsInCall = 0;
+      let keysInCall = 0;
       let at = 0;
-      for (let k = 0; k < call.keys.length; k++) {
-        const count = Number(call.args[at + 4]);
-        decisionsInCall += count;
-        at += 5 + count;
+      while (at < call.args.length) {
+        expect(call.args.slice(at, at + 4)).toEqual(['1', String(tenHours * 1000), '1', '1']);
+        const keyCount = Number(call.args[at + 4]);
+        at += 5;
+        for (let k = 0; k < keyCount; k++) {
+          const count = Number(call.args[at]);
+          decisionsInCall += count;
+          at += 1 + count;
+        }
+        keysInCall += keyCount;
       }
       expect(at).toBe(call.args.length);
+      expect(keysInCall).toBe(call.keys.length);
       return decisionsInCall;
     });
     expect(sizes.every((size) => size <= 128)).toBe(true);
