@@ -1,0 +1,368 @@
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createSafeFs } from '../src/index.js';
+import { codeOf, SECRET, safeFsFor, sandbox } from './helpers.js';
+
+describe('adversarial review probes', () => {
+  it('roots configured with a trailing slash, ., .., // or through a symlink contain the same paths', async () => {
+    const box = sandbox();
+    writeFileSync(join(box.root, 'in.txt'), 'in');
+    symlinkSync(box.root, join(box.base, 'root-link'));
+    for (const given of [
+      `${box.root}/`,
+      `${box.root}/.`,
+      `${box.base}/outside/../root`,
+      `${box.base}//root//`,
+      join(box.base, 'root-link'),
+      `${join(box.base, 'root-link')}/`,
+    ]) {
+      const fs = createSafeFs({ roots: [given] });
+      expect(await fs.readText('in.txt'), given).toBe('in');
+      expect(await fs.readText(`${box.root}/in.txt`), given).toBe('in');
+      expect(await codeOf(fs.readText(`${box.evil}/secret.txt`)), given).toBe('ERR_PATH_OUTSIDE_ROOTS');
+      expect(await codeOf(fs.readText(`${box.root}_evil/secret.txt`)), given).toBe('ERR_PATH_OUTSIDE_ROOTS');
+      expect(await codeOf(fs.readText(`${box.root}/../outside/secret.txt`)), given).toBe(
+        'ERR_PATH_OUTSIDE_ROOTS',
+      );
+      expect(await codeOf(fs.readText(`${box.base}/root-link/../outside/secret.txt`)), given).toBe(
+        'ERR_PATH_OUTSIDE_ROOTS',
+      );
+      expect(await codeOf(fs.readText('../root_evil/secret.txt')), given).toBe('ERR_PATH_OUTSIDE_ROOTS');
+      expect(await codeOf(fs.writeFile(`${box.root}_evil/new.txt`, 'x')), given).toBe(
+        'ERR_PATH_OUTSIDE_ROOTS',
+      );
+    }
+    // Through the link's spelling, paths land in the real root.
+    const linked = createSafeFs({ roots: [join(box.base, 'root-link')] });
+    expect(await linked.readText(`${join(box.base, 'root-link')}/in.txt`)).toBe('in');
+    expect(await linked.readText(`${join(box.base, 'root-link')}//./in.txt`)).toBe('in');
+    expect(existsSync(join(box.evil, 'new.txt'))).toBe(false);
+  });
+
+  it('refuses /proc/self/root, /proc/self/fd, /proc/self/cwd and /dev/fd, given or reached through links', async () => {
+    const box = sandbox();
+    const fs = safeFsFor(box);
+    const outsideSecret = join(box.outside, 'secret.txt');
+    for (const attempt of [
+      `/proc/self/root${outsideSecret}`,
+      `/proc/self/root${box.root}/x`,
+      `/proc/${process.pid}/root${outsideSecret}`,
+      '/proc/self/fd/0',
+      '/dev/fd/0',
+      '/dev/stdin',
+      '/proc/self/cwd/x',
+    ]) {
+      expect(await codeOf(fs.readText(attempt)), attempt).toBe('ERR_PATH_OUTSIDE_ROOTS');
+      expect(await codeOf(fs.writeFile(attempt, 'x')), attempt).toBe('ERR_PATH_OUTSIDE_ROOTS');
+    }
+    symlinkSync('/proc/self/root', join(box.root, 'proc-root'));
+    symlinkSync('/proc/self/fd', join(box.root, 'proc-fd'));
+    symlinkSync('/dev/fd', join(box.root, 'dev-fd'));
+    symlinkSync('/proc/self/cwd', join(box.root, 'proc-cwd'));
+    expect(await codeOf(fs.readText(`proc-root${outsideSecret}`))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.writeFile(`proc-root${box.outside}/planted.txt`, 'x'))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.list('proc-root'))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.list('proc-fd'))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.readText('proc-fd/0'))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.readText('dev-fd/0'))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.writeFile('proc-cwd/planted.txt', 'x'))).toBe('ERR_SYMLINK_ESCAPE');
+    // A descriptor the server holds on a file outside, reached by a link to its /proc entry.
+    const { openSync, closeSync } = await import('node:fs');
+    const held = openSync(outsideSecret, 'r');
+    const heldDir = openSync(box.outside, 'r');
+    try {
+      symlinkSync(`/proc/self/fd/${held}`, join(box.root, 'held'));
+      symlinkSync(`/proc/self/fd/${heldDir}`, join(box.root, 'held-dir'));
+      expect(await codeOf(fs.readText('held'))).toBe('ERR_SYMLINK_ESCAPE');
+      expect(await codeOf(fs.writeFile('held', 'x'))).toBe('ERR_SYMLINK_ESCAPE');
+      expect(await codeOf(fs.appendFile('held', 'x'))).toBe('ERR_SYMLINK_ESCAPE');
+      expect(await codeOf(fs.readText('held-dir/secret.txt'))).toBe('ERR_SYMLINK_ESCAPE');
+      expect(await codeOf(fs.writeFile('held-dir/planted.txt', 'x'))).toBe('ERR_SYMLINK_ESCAPE');
+    } finally {
+      closeSync(held);
+      closeSync(heldDir);
+    }
+    // Through /proc/self/root back into the root: the link resolves inside, so it is followed.
+    writeFileSync(join(box.root, 'in.txt'), 'in');
+    expect(await fs.readText(`proc-root${box.root}/in.txt`)).toBe('in');
+    expect(readFileSync(outsideSecret, 'utf8')).toBe(SECRET);
+    expect(existsSync(join(box.outside, 'planted.txt'))).toBe(false);
+  });
+
+  it('long link chains inside the root are followed; loops and over-long chains are ERR_SYMLINK_LOOP, without hanging', async () => {
+    const box = sandbox();
+    writeFileSync(join(box.root, 'target.txt'), 'end');
+    // a chain of 30 links, each to the next
+    symlinkSync('target.txt', join(box.root, 'c30'));
+    for (let i = 29; i >= 1; i--) symlinkSync(`c${i + 1}`, join(box.root, `c${i}`));
+    for (let i = 50; i >= 1; i--) symlinkSync(i === 50 ? 'target.txt' : `l${i + 1}`, join(box.root, `l${i}`));
+    symlinkSync('b', join(box.root, 'a'));
+    symlinkSync('a', join(box.root, 'b'));
+    symlinkSync('.', join(box.root, 'dot'));
+    const fs = safeFsFor(box);
+    expect(await fs.readText('c1')).toBe('end');
+    await fs.writeFile('c1', 'new end');
+    expect(readFileSync(join(box.root, 'target.txt'), 'utf8')).toBe('new end');
+    for (const op of [
+      () => fs.readText('l1'),
+      () => fs.writeFile('l1', 'x'),
+      () => fs.appendFile('l1', 'x'),
+      () => fs.stat('l1'),
+      () => fs.readText('a'),
+      () => fs.writeFile('a', 'x'),
+      () => fs.readText('a/x'),
+      () => fs.writeFile('a/x', 'x'),
+      () => fs.list('a'),
+      () => fs.mkdir('a/x', { recursive: true }),
+      () => fs.readText(`${'dot/'.repeat(45)}target.txt`),
+      () => fs.resolve('a'),
+    ]) {
+      expect(await codeOf(op())).toBe('ERR_SYMLINK_LOOP');
+    }
+    expect(readFileSync(join(box.root, 'target.txt'), 'utf8')).toBe('new end');
+  });
+
+  it('hard links to outside files: writes, appends, moves over them and ifExists:fail never touch the outside inode', async () => {
+    const box = sandbox();
+    const outsideSecret = join(box.outside, 'secret.txt');
+    linkSync(outsideSecret, join(box.root, 'hard'));
+    writeFileSync(join(box.root, 'mine.txt'), 'mine');
+    const fs = safeFsFor(box);
+    expect(await codeOf(fs.writeFile('hard', 'pwned'))).toBe('ERR_HARD_LINK_DENIED');
+    expect(await codeOf(fs.appendFile('hard', 'pwned'))).toBe('ERR_HARD_LINK_DENIED');
+    // the hard link's name can be replaced by a move: the outside inode keeps its content
+    await fs.move('mine.txt', 'hard', { ifExists: 'replace' });
+    expect(readFileSync(outsideSecret, 'utf8')).toBe(SECRET);
+    expect(readFileSync(join(box.root, 'hard'), 'utf8')).toBe('mine');
+    expect(statSync(outsideSecret).nlink).toBe(1);
+    // a link made through a link inside the root still has nlink > 1
+    linkSync(outsideSecret, join(box.root, 'hard2'));
+    symlinkSync('hard2', join(box.root, 'to-hard2'));
+    expect(await codeOf(fs.writeFile('to-hard2', 'pwned'))).toBe('ERR_HARD_LINK_DENIED');
+    expect(await codeOf(fs.appendFile('to-hard2', 'pwned'))).toBe('ERR_HARD_LINK_DENIED');
+    expect(readFileSync(outsideSecret, 'utf8')).toBe(SECRET);
+  });
+
+  it('a FIFO reached through a link inside, and listing a directory of special files, never block', async () => {
+    const box = sandbox();
+    execFileSync('mkfifo', [join(box.root, 'pipe')]);
+    execFileSync('mkfifo', [join(box.outside, 'pipe')]);
+    symlinkSync('pipe', join(box.root, 'to-pipe'));
+    symlinkSync(join(box.outside, 'pipe'), join(box.root, 'to-outside-pipe'));
+    const fs = safeFsFor(box);
+    expect(await codeOf(fs.readText('to-pipe'))).toBe('ERR_NOT_A_FILE');
+    expect(await codeOf(fs.appendFile('to-pipe', 'x'))).toBe('ERR_NOT_A_FILE');
+    expect(await codeOf(fs.writeFile('to-pipe', 'x'))).toBe('ERR_NOT_A_FILE');
+    expect(await codeOf(fs.readText('to-outside-pipe'))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.appendFile('to-outside-pipe', 'x'))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.readText('to-pipe', { offset: 0, length: 4 }))).toBe('ERR_NOT_A_FILE');
+    const listing = await fs.list('.');
+    expect(listing.entries.map((entry) => `${entry.name}:${entry.type}`)).toEqual([
+      'pipe:fifo',
+      'to-outside-pipe:symlink',
+      'to-pipe:symlink',
+    ]);
+    expect(lstatSync(join(box.root, 'pipe')).isFIFO()).toBe(true);
+  }, 20_000);
+
+  it('files exactly at the read and write limits are allowed; one byte more is refused', async () => {
+    const box = sandbox();
+    const fs = safeFsFor(box, { maxReadBytes: 1000, maxWriteBytes: 1000 });
+    await fs.writeFile('exact.bin', Buffer.alloc(1000, 1));
+    expect((await fs.readFile('exact.bin')).length).toBe(1000);
+    await fs.writeFile('exact-stream.bin', [Buffer.alloc(500, 1), Buffer.alloc(500, 2)]);
+    expect((await fs.readFile('exact-stream.bin')).length).toBe(1000);
+    expect(await codeOf(fs.writeFile('over.bin', Buffer.alloc(1001)))).toBe('ERR_FILE_TOO_LARGE');
+    expect(await codeOf(fs.writeFile('over.bin', [Buffer.alloc(500), Buffer.alloc(501)]))).toBe(
+      'ERR_FILE_TOO_LARGE',
+    );
+    writeFileSync(join(box.root, 'over-read.bin'), Buffer.alloc(1001));
+    expect(await codeOf(fs.readFile('over-read.bin'))).toBe('ERR_FILE_TOO_LARGE');
+    expect((await fs.readFile('over-read.bin', { offset: 1 })).length).toBe(1000);
+    expect(await fs.readText('exact.bin', { offset: 999 })).toBe('\u0001');
+    await fs.appendFile('exact.bin', '');
+    expect(await codeOf(fs.appendFile('exact.bin', 'x'.repeat(1001)))).toBe('ERR_FILE_TOO_LARGE');
+    expect(existsSync(join(box.root, 'over.bin'))).toBe(false);
+    expect(readdirSync(box.root).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('moves: never out of the roots, never a root onto itself, never over a root', async () => {
+    const box = sandbox();
+    writeFileSync(join(box.root, 'f.txt'), 'f');
+    symlinkSync(box.outside, join(box.root, 'out'));
+    const fs = safeFsFor(box);
+    expect(await codeOf(fs.move('f.txt', join(box.outside, 'f.txt')))).toBe('ERR_PATH_OUTSIDE_ROOTS');
+    expect(await codeOf(fs.move('f.txt', 'out/f.txt'))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.move('f.txt', 'out/f.txt', { ifExists: 'replace' }))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.move('f.txt', `${box.root}_evil/f.txt`))).toBe('ERR_PATH_OUTSIDE_ROOTS');
+    expect(await codeOf(fs.move('.', '.'))).toBe('ERR_ROOT_OPERATION');
+    expect(await codeOf(fs.move(box.root, box.root))).toBe('ERR_ROOT_OPERATION');
+    expect(await codeOf(fs.move('f.txt', '.', { ifExists: 'replace' }))).toBe('ERR_ROOT_OPERATION');
+    expect(await codeOf(fs.move('f.txt', box.root, { ifExists: 'replace' }))).toBe('ERR_ROOT_OPERATION');
+    // moving a file onto itself changes nothing
+    expect(await codeOf(fs.move('f.txt', 'f.txt'))).toBe('ERR_ALREADY_EXISTS');
+    await fs.move('f.txt', 'f.txt', { ifExists: 'replace' });
+    expect(readFileSync(join(box.root, 'f.txt'), 'utf8')).toBe('f');
+    // the link to outside is moved as a link, never through
+    await fs.move('out', 'out2');
+    expect(readlinkSync(join(box.root, 'out2'))).toBe(box.outside);
+    expect(readdirSync(box.outside)).toEqual(['secret.txt']);
+  });
+
+  it('names are literal: NFC and NFD, lookalikes and case variants are distinct; newlines are refused', async () => {
+    const box = sandbox();
+    const nfc = 'caf\u00e9.txt';
+    const nfd = 'cafe\u0301.txt';
+    const fs = safeFsFor(box);
+    await fs.writeFile(nfc, 'nfc');
+    expect(await codeOf(fs.readText(nfd))).toBe('ERR_NOT_FOUND');
+    await fs.writeFile(nfd, 'nfd');
+    expect(await fs.readText(nfc)).toBe('nfc');
+    expect(await fs.readText(nfd)).toBe('nfd');
+    await fs.writeFile('File.txt', 'upper');
+    expect(await codeOf(fs.readText('file.txt'))).toBe('ERR_NOT_FOUND');
+    // fullwidth solidus and dot lookalikes are plain characters, not separators or dots
+    await fs.writeFile('a\uff0f..\uff0fb', 'fullwidth');
+    await fs.writeFile('\u2024\u2024', 'one-dot leaders');
+    expect(readdirSync(box.root).sort()).toEqual(
+      ['File.txt', 'a\uff0f..\uff0fb', nfd, nfc, '\u2024\u2024'].sort(),
+    );
+    expect(await codeOf(fs.readText('\u2024\u2024/../../outside/secret.txt'))).toBe('ERR_PATH_OUTSIDE_ROOTS');
+    for (const bad of ['a\nb', 'a\rb', '\n', 'x/\n/../..', 'a\u0085b', '']) {
+      expect(await codeOf(fs.writeFile(bad, 'x')), JSON.stringify(bad)).toBe('ERR_INVALID_PATH');
+    }
+    // a name with a newline already on disk is listed but cannot be named
+    writeFileSync(join(box.root, 'new\nline'), 'x');
+    expect((await fs.list('.')).entries.map((entry) => entry.name)).toContain('new\nline');
+  });
+
+  it('over-long names and paths are coded errors, including when the kernel refuses (ENAMETOOLONG)', async () => {
+    const box = sandbox();
+    const fs = safeFsFor(box);
+    expect(await codeOf(fs.writeFile('x'.repeat(256), 'x'))).toBe('ERR_INVALID_PATH');
+    expect(await codeOf(fs.readText('x'.repeat(256)))).toBe('ERR_INVALID_PATH');
+    expect(await codeOf(fs.writeFile('\u00e9'.repeat(128), 'x'))).toBe('ERR_INVALID_PATH'); // 256 bytes
+    await fs.writeFile('x'.repeat(255), 'ok');
+    expect(await codeOf(fs.readText(`${'a/'.repeat(2048)}x`))).toBe('ERR_INVALID_PATH');
+    // limits raised above the kernel's: the kernel's refusal is still a coded ERR_INVALID_PATH
+    const loose = safeFsFor(box, { maxComponentBytes: 10_000, maxPathBytes: 100_000 });
+    for (const op of [
+      () => loose.writeFile('y'.repeat(300), 'x'),
+      () => loose.readText('y'.repeat(300)),
+      () => loose.appendFile('y'.repeat(300), 'x'),
+      () => loose.stat('y'.repeat(300)),
+      () => loose.mkdir('y'.repeat(300)),
+      () => loose.list('y'.repeat(300)),
+      () => loose.remove('y'.repeat(300)),
+      () => loose.readText(`${'d/'.repeat(3000)}x`),
+      () => loose.writeFile(`${'d/'.repeat(3000)}x`, 'x'),
+    ]) {
+      expect(await codeOf(op())).toBe('ERR_INVALID_PATH');
+    }
+  });
+
+  it('empty, ., ~, backslashes and spaces: refused or literal, never expanded', async () => {
+    const box = sandbox();
+    writeFileSync(join(box.root, 'top.txt'), 'top');
+    const fs = safeFsFor(box);
+    expect(await codeOf(fs.readText(''))).toBe('ERR_INVALID_PATH');
+    expect(await codeOf(fs.writeFile('', 'x'))).toBe('ERR_INVALID_PATH');
+    expect(await codeOf(fs.list(''))).toBe('ERR_INVALID_PATH');
+    expect((await fs.list('.')).entries.map((entry) => entry.name)).toEqual(['top.txt']);
+    expect((await fs.list('./')).entries.map((entry) => entry.name)).toEqual(['top.txt']);
+    expect(await codeOf(fs.readText('.'))).toBe('ERR_NOT_A_FILE');
+    expect(await codeOf(fs.writeFile('.', 'x'))).toBe('ERR_NOT_A_FILE');
+    expect(await codeOf(fs.readText('~/top.txt'))).toBe('ERR_NOT_FOUND');
+    await fs.writeFile('~', 'tilde');
+    await fs.writeFile('..\\..\\outside\\secret.txt', 'backslash');
+    await fs.writeFile(' spaced name .txt', 'spaced');
+    await fs.writeFile('.hidden', 'hidden');
+    await fs.mkdir('.config');
+    await fs.writeFile('.config/..rc', 'dotdot-prefixed');
+    expect(await fs.readText('~')).toBe('tilde');
+    expect(readFileSync(join(box.root, '..\\..\\outside\\secret.txt'), 'utf8')).toBe('backslash');
+    expect(readFileSync(join(box.outside, 'secret.txt'), 'utf8')).toBe(SECRET);
+    expect(await fs.readText(' spaced name .txt')).toBe('spaced');
+    expect(await fs.readText('.config/..rc')).toBe('dotdot-prefixed');
+  });
+
+  it('a write to an existing final link inside the root writes the target and keeps the link', async () => {
+    const box = sandbox();
+    mkdirSync(join(box.root, 'real'));
+    writeFileSync(join(box.root, 'real', 'target.txt'), 'old');
+    symlinkSync('real/target.txt', join(box.root, 'link.txt'));
+    symlinkSync('real/new.txt', join(box.root, 'dangling-inside'));
+    const fs = safeFsFor(box);
+    await fs.writeFile('link.txt', 'new');
+    expect(lstatSync(join(box.root, 'link.txt')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(box.root, 'real', 'target.txt'), 'utf8')).toBe('new');
+    await fs.appendFile('link.txt', '+');
+    expect(readFileSync(join(box.root, 'real', 'target.txt'), 'utf8')).toBe('new+');
+    await fs.writeFile('dangling-inside', 'created');
+    expect(readFileSync(join(box.root, 'real', 'new.txt'), 'utf8')).toBe('created');
+    expect(lstatSync(join(box.root, 'dangling-inside')).isSymbolicLink()).toBe(true);
+  });
+
+  it('concurrent writes to one file: one of them wins whole, no temp file remains', async () => {
+    const box = sandbox();
+    const fs = safeFsFor(box, { durable: false });
+    const contents = Array.from({ length: 20 }, (_, i) => String(i).repeat(10_000));
+    const results = await Promise.allSettled(contents.map((text) => fs.writeFile('same.txt', text)));
+    expect(results.every((result) => result.status === 'fulfilled')).toBe(true);
+    expect(contents).toContain(readFileSync(join(box.root, 'same.txt'), 'utf8'));
+    const exclusive = await Promise.allSettled(
+      contents.map((text) => fs.writeFile('once.txt', text, { ifExists: 'fail' })),
+    );
+    expect(exclusive.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    expect(readdirSync(box.root).sort()).toEqual(['once.txt', 'same.txt']);
+  });
+
+  it('listing a directory with links to outside reports them as links, never their targets or content', async () => {
+    const box = sandbox();
+    symlinkSync(box.outside, join(box.root, 'out-dir'));
+    symlinkSync(join(box.outside, 'secret.txt'), join(box.root, 'out-file'));
+    symlinkSync(join(box.outside, 'missing'), join(box.root, 'out-dangling'));
+    mkdirSync(join(box.root, 'sub'));
+    symlinkSync('..', join(box.root, 'sub', 'up'));
+    const fs = safeFsFor(box);
+    const listing = await fs.list('.', { recursive: true });
+    expect(listing.entries).toEqual([
+      { name: 'out-dangling', path: 'out-dangling', type: 'symlink' },
+      { name: 'out-dir', path: 'out-dir', type: 'symlink' },
+      { name: 'out-file', path: 'out-file', type: 'symlink' },
+      { name: 'sub', path: 'sub', type: 'directory' },
+      { name: 'up', path: 'sub/up', type: 'symlink' },
+    ]);
+    expect(JSON.stringify(listing)).not.toContain(box.outside);
+    expect(listing.truncated).toBe(false);
+  });
+
+  it('recursive remove of a tree with links, FIFOs and hard links removes only names inside', async () => {
+    const box = sandbox();
+    mkdirSync(join(box.root, 't', 'd'), { recursive: true });
+    symlinkSync(box.outside, join(box.root, 't', 'out'));
+    symlinkSync(box.outside, join(box.root, 't', 'd', 'out2'));
+    linkSync(join(box.outside, 'secret.txt'), join(box.root, 't', 'd', 'hard'));
+    execFileSync('mkfifo', [join(box.root, 't', 'd', 'pipe')]);
+    const fs = safeFsFor(box);
+    await fs.remove('t/out/', { recursive: true }).catch(() => undefined);
+    expect(readFileSync(join(box.outside, 'secret.txt'), 'utf8')).toBe(SECRET);
+    await fs.remove('t', { recursive: true });
+    expect(existsSync(join(box.root, 't'))).toBe(false);
+    expect(readFileSync(join(box.outside, 'secret.txt'), 'utf8')).toBe(SECRET);
+    expect(readdirSync(box.outside)).toEqual(['secret.txt']);
+  }, 20_000);
+});
