@@ -544,6 +544,12 @@ export class SafeFs {
     }
   }
 
+  /** True when the canonical path `real` is a root or an ancestor of one. */
+  #holdsRoot(real: string): boolean {
+    const prefix = real === '/' ? '/' : `${real}/`;
+    return this.#roots.some((root) => root.real === real || root.real.startsWith(prefix));
+  }
+
   /** Refuses writes under a read-only root, by where the path says and by where it really is. */
   #writable(root: Root): void {
     if (root.readOnly) throw safeFsError('ERR_READ_ONLY_ROOT', 'read_only');
@@ -766,8 +772,8 @@ export class SafeFs {
         return;
       }
       const real = dir.real === '/' ? `/${name}` : `${dir.real}/${name}`;
-      if (this.#roots.some((root) => root.real === real))
-        throw safeFsError('ERR_ROOT_OPERATION', 'remove_root');
+      // A root, or a directory holding one (a nested, perhaps read-only, root): never removed.
+      if (this.#holdsRoot(real)) throw safeFsError('ERR_ROOT_OPERATION', 'remove_root');
       if (options.recursive) await removeTree(dir.fd, dir.real, name, 0, options.signal);
       else await rmdir(entry);
     } finally {
@@ -794,7 +800,12 @@ export class SafeFs {
         const destinationEntry = entryPath(destinationDir.fd, destinationDir.real, dst.name);
         const stats = await lstat(sourceEntry);
         const sourceReal = sourceDir.real === '/' ? `/${src.name}` : `${sourceDir.real}/${src.name}`;
-        if (stats.isDirectory() && this.#roots.some((root) => root.real === sourceReal)) {
+        const destinationReal =
+          destinationDir.real === '/' ? `/${dst.name}` : `${destinationDir.real}/${dst.name}`;
+        // Moving a directory that holds a root would carry that root's content elsewhere (out of a
+        // read-only root into a writable place); replacing one would remove it. Both are canonical
+        // paths of verified directories plus a name, compared with the canonical roots.
+        if ((stats.isDirectory() && this.#holdsRoot(sourceReal)) || this.#holdsRoot(destinationReal)) {
           throw safeFsError('ERR_ROOT_OPERATION', 'move_root');
         }
         if (options.signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');

@@ -365,4 +365,38 @@ describe('adversarial review probes', () => {
     expect(readFileSync(join(box.outside, 'secret.txt'), 'utf8')).toBe(SECRET);
     expect(readdirSync(box.outside)).toEqual(['secret.txt']);
   }, 20_000);
+  it('never removes or moves a root nested in another root, whatever path names it or its ancestors', async () => {
+    const box = sandbox();
+    mkdirSync(join(box.root, 'a', 'ro'), { recursive: true });
+    writeFileSync(join(box.root, 'a', 'ro', 'protected.txt'), 'protected');
+    mkdirSync(join(box.root, 'empty-ro'));
+    mkdirSync(join(box.root, 'src'));
+    const fs = createSafeFs({
+      roots: [
+        box.root,
+        { path: join(box.root, 'a', 'ro'), readOnly: true },
+        { path: join(box.root, 'empty-ro'), readOnly: true },
+      ],
+    });
+    // removing an ancestor of a read-only root would delete its content
+    expect(await codeOf(fs.remove('a', { recursive: true }))).toBe('ERR_ROOT_OPERATION');
+    // moving an ancestor would carry the read-only content to a writable place
+    expect(await codeOf(fs.move('a', 'b'))).toBe('ERR_ROOT_OPERATION');
+    expect(await codeOf(fs.move('a', 'b', { ifExists: 'replace' }))).toBe('ERR_ROOT_OPERATION');
+    // a root as the destination of a replacing move, named through .. so that it is not lexically a root
+    expect(await codeOf(fs.move('src', 'a/../empty-ro', { ifExists: 'replace' }))).toBe('ERR_ROOT_OPERATION');
+    expect(await codeOf(fs.move('src', `${box.root}/src/../empty-ro`, { ifExists: 'replace' }))).toBe(
+      'ERR_ROOT_OPERATION',
+    );
+    expect(await codeOf(fs.remove('a/../empty-ro'))).toBe('ERR_ROOT_OPERATION');
+    expect(await codeOf(fs.remove('a/ro/..', { recursive: true }))).toBe('ERR_ROOT_OPERATION');
+    expect(readFileSync(join(box.root, 'a', 'ro', 'protected.txt'), 'utf8')).toBe('protected');
+    expect(existsSync(join(box.root, 'src'))).toBe(true);
+    expect(statSync(join(box.root, 'empty-ro')).isDirectory()).toBe(true);
+    // what contains no root can still be moved and removed
+    mkdirSync(join(box.root, 'plain', 'deep'), { recursive: true });
+    await fs.move('plain', 'plain2');
+    await fs.remove('plain2', { recursive: true });
+    expect(existsSync(join(box.root, 'plain2'))).toBe(false);
+  });
 });
