@@ -586,7 +586,9 @@ export class SafeFs {
           throw safeFsError('ERR_HARD_LINK_DENIED', 'hard_link_write');
         }
         if (options.signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');
-        return stats === undefined ? undefined : stats.mode & 0o7777;
+        // The replaced file's permission bits, less setuid/setgid: new content must not inherit a
+        // privilege granted to the old (the kernel drops them on a write, too).
+        return stats === undefined ? undefined : stats.mode & 0o1777;
       };
       await atomicWrite(
         dir,

@@ -399,4 +399,19 @@ describe('adversarial review probes', () => {
     await fs.remove('plain2', { recursive: true });
     expect(existsSync(join(box.root, 'plain2'))).toBe(false);
   });
+  it('created files get 0666 minus the umask; replacing a setuid/setgid file drops those bits', async () => {
+    const box = sandbox();
+    const fs = safeFsFor(box);
+    const umask = process.umask();
+    await fs.writeFile('new.txt', 'x');
+    expect(statSync(join(box.root, 'new.txt')).mode & 0o7777).toBe(0o666 & ~umask);
+    await fs.appendFile('appended.txt', 'x');
+    expect(statSync(join(box.root, 'appended.txt')).mode & 0o7777).toBe(0o666 & ~umask);
+    await fs.mkdir('d');
+    expect(statSync(join(box.root, 'd')).mode & 0o7777).toBe(0o777 & ~umask);
+    writeFileSync(join(box.root, 'suid'), '#!/bin/sh\n', { mode: 0o755 });
+    execFileSync('chmod', ['6755', join(box.root, 'suid')]);
+    await fs.writeFile('suid', '#!/bin/sh\necho pwned\n');
+    expect(statSync(join(box.root, 'suid')).mode & 0o7777).toBe(0o755);
+  });
 });
