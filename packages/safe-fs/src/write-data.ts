@@ -33,21 +33,62 @@ export function immediateBytes(data: WriteData, limit: number): Uint8Array | und
   return bytes;
 }
 
-/** Yields the chunks of a stream, failing with `ERR_FILE_TOO_LARGE` as soon as the total exceeds `limit`. */
+/** Rejects with `ERR_ABORTED` when `signal` aborts; `dispose` removes the listener. */
+function abortion(signal: AbortSignal): { readonly promise: Promise<never>; dispose(): void } {
+  let onAbort: () => void = () => undefined;
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(safeFsError('ERR_ABORTED', 'aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  promise.catch(() => undefined);
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+}
+
+/**
+ * Yields the chunks of a stream, failing with `ERR_ABORTED` as soon as `signal` aborts (even while the
+ * source is waiting for its next chunk) and with `ERR_FILE_TOO_LARGE` as soon as the total exceeds
+ * `limit`. A source left early is asked to `return()`, without waiting for it: one stalled source
+ * cannot hold the call (and its temp file) open.
+ */
 export async function* boundedChunks(
   data: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
   limit: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array> {
+  if (signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');
+  const iterator: Iterator<string | Uint8Array> | AsyncIterator<string | Uint8Array> =
+    Symbol.asyncIterator in data
+      ? (data as AsyncIterable<string | Uint8Array>)[Symbol.asyncIterator]()
+      : (data as Iterable<string | Uint8Array>)[Symbol.iterator]();
+  const aborted = signal === undefined ? undefined : abortion(signal);
+  let finished = false;
   let total = 0;
-  for await (const chunk of data as AsyncIterable<string | Uint8Array>) {
-    if (signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');
-    let bytes: Uint8Array;
-    if (typeof chunk === 'string') bytes = encoder.encode(chunk);
-    else if (chunk instanceof Uint8Array) bytes = chunk;
-    else throw safeFsError('ERR_INVALID_DATA', 'bad_chunk_type');
-    total += bytes.length;
-    if (total > limit) throw tooLarge(limit);
-    yield bytes;
+  try {
+    for (;;) {
+      const next = iterator.next();
+      const step = await (aborted === undefined ? next : Promise.race([next, aborted.promise]));
+      if (step.done) {
+        finished = true;
+        return;
+      }
+      if (signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');
+      const chunk: unknown = step.value;
+      let bytes: Uint8Array;
+      if (typeof chunk === 'string') bytes = encoder.encode(chunk);
+      else if (chunk instanceof Uint8Array) bytes = chunk;
+      else throw safeFsError('ERR_INVALID_DATA', 'bad_chunk_type');
+      total += bytes.length;
+      if (total > limit) throw tooLarge(limit);
+      yield bytes;
+    }
+  } finally {
+    aborted?.dispose();
+    if (!finished) {
+      try {
+        Promise.resolve(iterator.return?.()).catch(() => undefined);
+      } catch {
+        // A source whose return() throws: nothing more to release.
+      }
+    }
   }
 }

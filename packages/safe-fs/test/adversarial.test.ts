@@ -414,4 +414,34 @@ describe('adversarial review probes', () => {
     await fs.writeFile('suid', '#!/bin/sh\necho pwned\n');
     expect(statSync(join(box.root, 'suid')).mode & 0o7777).toBe(0o755);
   });
+  it('an abort while a write stream is stalled ends the call and removes the temp file', async () => {
+    const box = sandbox();
+    writeFileSync(join(box.root, 'keep.txt'), 'old');
+    const fs = safeFsFor(box);
+    const controller = new AbortController();
+    let started = false;
+    async function* stalled(): AsyncGenerator<string> {
+      yield 'partial';
+      started = true;
+      await new Promise(() => undefined); // never resolves
+    }
+    const writing = codeOf(fs.writeFile('keep.txt', stalled(), { signal: controller.signal }));
+    while (!started) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    expect(await writing).toBe('ERR_ABORTED');
+    expect(readFileSync(join(box.root, 'keep.txt'), 'utf8')).toBe('old');
+    expect(readdirSync(box.root)).toEqual(['keep.txt']);
+    const appending = codeOf(
+      fs.appendFile(
+        'keep.txt',
+        (async function* () {
+          yield 'x';
+          await new Promise(() => undefined);
+        })(),
+        { signal: AbortSignal.timeout(50) },
+      ),
+    );
+    expect(await appending).toBe('ERR_ABORTED');
+    expect(readFileSync(join(box.root, 'keep.txt'), 'utf8')).toBe('old');
+  }, 10_000);
 });
