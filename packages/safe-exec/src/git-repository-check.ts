@@ -1,3 +1,6 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
 import { ExecError } from '@mcp-warden/core';
 import { runChild } from './child-run.js';
 
@@ -119,15 +122,28 @@ export async function checkGitRepository(spec: GitPreflightSpec): Promise<void> 
     maxStderrBytes: 16 * 1024,
     signal: spec.signal,
   };
-  const located = await runChild({ ...base, argv: ['rev-parse', '--absolute-git-dir', '--show-toplevel'] });
+  const located = await runChild({
+    ...base,
+    argv: ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--git-common-dir', '--git-path', 'objects'],
+  });
   if (located.exitCode !== 0 || located.truncated) throw refused('not inside a git work tree');
-  const [gitDir, topLevel] = located.stdout.split('\n');
-  if (gitDir === undefined || topLevel === undefined || gitDir === '' || topLevel === '') {
+  // Exactly four lines: a path holding a newline could otherwise shift a line out of the check.
+  const lines = located.stdout.split('\n');
+  if (lines.length !== 5 || lines[4] !== '' || lines.slice(0, 4).some((line) => line === '')) {
     throw refused('not inside a git work tree');
   }
-  if (!(await spec.checkPath(topLevel)) || !(await spec.checkPath(gitDir))) {
-    throw refused('repository outside the allowed roots');
+  // The common dir (`commondir` file: config, refs, objects) and the object store may lie
+  // elsewhere than the git dir; both are plain text away from a repository outside the roots.
+  const [gitDir, topLevel, commonDir, objectsDir] = lines.map((line) => resolve(spec.cwd, line)) as [
+    string,
+    string,
+    string,
+    string,
+  ];
+  for (const path of [topLevel, gitDir, commonDir, objectsDir]) {
+    if (!(await spec.checkPath(path))) throw refused('repository outside the allowed roots');
   }
+  await checkAlternates(objectsDir, spec.checkPath, 0);
   const listed = await runChild({ ...base, argv: ['config', '--list', '--show-scope', '--name-only', '-z'] });
   if (listed.exitCode !== 0 || listed.truncated) throw refused('repository config could not be read');
   const fields = listed.stdout.split('\0');
@@ -140,4 +156,52 @@ export async function checkGitRepository(spec: GitPreflightSpec): Promise<void> 
     if (!isAllowedConfigKey(key, spec.allowedKeys)) unsafe.push(key);
   }
   if (unsafe.length > 0) throw refused('repository config holds keys that can run commands', { unsafe });
+}
+
+/** git's own limit on nested alternates. */
+const MAX_ALTERNATE_DEPTH = 5;
+const MAX_ALTERNATES_BYTES = 64 * 1024;
+
+/**
+ * Every object directory `objects/info/alternates` names (nested ones too) must pass the path
+ * check: an alternate outside the roots makes any object there readable by id. Parsed as git does:
+ * one path per line, `#` comments, relative paths against the object directory. A quoted line or a
+ * file that is not a regular file refuses the repository (fail closed).
+ */
+async function checkAlternates(
+  objectsDir: string,
+  checkPath: (path: string) => Promise<boolean>,
+  depth: number,
+): Promise<void> {
+  const text = await readAlternates(join(objectsDir, 'info', 'alternates'));
+  if (text === undefined) return;
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('"')) throw refused('repository alternates could not be checked');
+    if (depth + 1 > MAX_ALTERNATE_DEPTH) throw refused('repository alternates nest too deep');
+    const alternate = isAbsolute(line) ? resolve(line) : resolve(objectsDir, line);
+    if (!(await checkPath(alternate)))
+      throw refused('repository borrows objects from outside the allowed roots');
+    await checkAlternates(alternate, checkPath, depth + 1);
+  }
+}
+
+/** The alternates file's text, or undefined when there is none. Never blocks on a FIFO. */
+async function readAlternates(path: string): Promise<string | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw refused('repository alternates could not be checked');
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile() || stats.size > MAX_ALTERNATES_BYTES) {
+      throw refused('repository alternates could not be checked');
+    }
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,0 +1,389 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isWardenError } from '@mcp-warden/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  catPolicy,
+  createExecutor,
+  type Executor,
+  findPolicy,
+  gitPolicy,
+  grepPolicy,
+  lsPolicy,
+} from '../src/index.js';
+import { eventually, processGone, rootsCheck, script, tempDir } from './helpers.js';
+
+/**
+ * Probes from an adversarial review: an attacker steering a model that calls
+ * `run_command {command, args}` with the ready-made policies, and the ordinary calls a legitimate
+ * user must still get. Real child processes, real repositories.
+ */
+
+let dir: { path: string; cleanup: () => void };
+let root: string;
+let repo: string;
+let outside: string;
+let victim: string;
+let markers: string;
+let executor: Executor;
+
+const GIT_ENV = {
+  PATH: '/usr/bin:/bin',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@example.org',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@example.org',
+};
+
+const git = (cwd: string, ...args: string[]): string => {
+  const result = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...GIT_ENV, HOME: cwd } });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+};
+
+function makeRepo(path: string, secret = 'one'): void {
+  mkdirSync(path, { recursive: true });
+  git(path, 'init', '-q', '-b', 'main');
+  writeFileSync(join(path, 'a.txt'), `${secret}\n`);
+  git(path, 'add', 'a.txt');
+  git(path, 'commit', '-q', '-m', 'first commit');
+}
+
+function pwned(): string[] {
+  return existsSync(markers) ? readdirSync(markers) : [];
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isWardenError(error)) return error.code;
+    throw error;
+  }
+  return 'ok';
+}
+
+beforeAll(() => {
+  dir = tempDir();
+  root = join(dir.path, 'root');
+  markers = join(dir.path, 'markers');
+  mkdirSync(markers);
+  repo = join(root, 'repo');
+  makeRepo(repo);
+  writeFileSync(join(repo, 'b.ts'), 'export const b = "a b \\"c\\" $x; y | z";\n');
+  git(repo, 'add', 'b.ts');
+  git(repo, 'commit', '-q', '-m', 'add b');
+  outside = join(dir.path, 'outside');
+  mkdirSync(outside);
+  writeFileSync(join(outside, 'secret.txt'), 'TOPSECRET\n');
+  // A repository outside the roots whose history the attacker wants.
+  victim = join(outside, 'victim');
+  makeRepo(victim, 'VICTIMSECRET');
+  symlinkSync(outside, join(repo, 'escape'));
+  executor = createExecutor(
+    {
+      cwd: root,
+      timeoutMs: 20_000,
+      commands: {
+        git: gitPolicy(),
+        ls: lsPolicy(),
+        cat: catPolicy(),
+        grep: grepPolicy(),
+        find: findPolicy(),
+      },
+    },
+    { pathCheck: rootsCheck(root) },
+  );
+});
+afterAll(() => dir.cleanup());
+beforeEach(() => {
+  for (const name of pwned()) rmSync(join(markers, name));
+});
+
+describe('git: a repository inside the roots that borrows one outside them', () => {
+  it('refuses a git directory whose commondir points outside the roots (plain text files suffice)', async () => {
+    // Nothing but text files written inside the roots: what a file-writing tool can do.
+    const borrowed = join(root, 'borrowed');
+    mkdirSync(join(borrowed, '.git', 'objects'), { recursive: true });
+    mkdirSync(join(borrowed, '.git', 'refs'), { recursive: true });
+    writeFileSync(join(borrowed, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    writeFileSync(join(borrowed, '.git', 'commondir'), `${join(victim, '.git')}\n`);
+    // The threat is real: plain git reads the victim's history from inside the roots.
+    expect(git(borrowed, 'log', '-p')).toContain('VICTIMSECRET');
+    for (const args of [['log', '-p'], ['status'], ['show', 'HEAD:a.txt'], ['diff', 'HEAD']]) {
+      expect(await codeOf(executor.run('git', args, { cwd: borrowed }))).toBe('ERR_UNSAFE_REPOSITORY');
+    }
+  }, 30_000);
+
+  it('refuses a repository whose object alternates point outside the roots', async () => {
+    const borrowing = join(root, 'borrowing');
+    makeRepo(borrowing);
+    writeFileSync(
+      join(borrowing, '.git', 'objects', 'info', 'alternates'),
+      `${join(victim, '.git', 'objects')}\n`,
+    );
+    const stolen = git(victim, 'rev-parse', 'HEAD:a.txt').trim();
+    // The threat is real: any object of the victim is readable by (abbreviated) id.
+    expect(git(borrowing, 'show', stolen.slice(0, 8))).toContain('VICTIMSECRET');
+    expect(await codeOf(executor.run('git', ['show', stolen.slice(0, 8)], { cwd: borrowing }))).toBe(
+      'ERR_UNSAFE_REPOSITORY',
+    );
+    // A relative alternate, and one reached through an alternate inside the roots.
+    writeFileSync(
+      join(borrowing, '.git', 'objects', 'info', 'alternates'),
+      '../../../../outside/victim/.git/objects\n',
+    );
+    expect(await codeOf(executor.run('git', ['log'], { cwd: borrowing }))).toBe('ERR_UNSAFE_REPOSITORY');
+    const middle = join(root, 'middle');
+    makeRepo(middle);
+    writeFileSync(
+      join(middle, '.git', 'objects', 'info', 'alternates'),
+      `${join(victim, '.git', 'objects')}\n`,
+    );
+    writeFileSync(
+      join(borrowing, '.git', 'objects', 'info', 'alternates'),
+      `${join(middle, '.git', 'objects')}\n`,
+    );
+    expect(await codeOf(executor.run('git', ['log'], { cwd: borrowing }))).toBe('ERR_UNSAFE_REPOSITORY');
+    // Alternates inside the roots (git clone --reference) are fine.
+    writeFileSync(
+      join(borrowing, '.git', 'objects', 'info', 'alternates'),
+      `${join(repo, '.git', 'objects')}\n`,
+    );
+    expect((await executor.run('git', ['log', '--oneline'], { cwd: borrowing })).exitCode).toBe(0);
+  }, 30_000);
+
+  it('refuses a repository whose objects directory is a symlink out of the roots', async () => {
+    const linked = join(root, 'linked');
+    makeRepo(linked);
+    rmSync(join(linked, '.git', 'objects'), { recursive: true });
+    symlinkSync(join(victim, '.git', 'objects'), join(linked, '.git', 'objects'));
+    expect(await codeOf(executor.run('git', ['log'], { cwd: linked }))).toBe('ERR_UNSAFE_REPOSITORY');
+  }, 30_000);
+});
+
+describe('git: probes that hold', () => {
+  const refused: [string, string[]][] = [
+    ['-c core.fsmonitor', ['-c', 'core.fsmonitor=touch x', 'status']],
+    ['-c core.hooksPath', ['-c', 'core.hooksPath=/tmp', 'status']],
+    ['--config-env', ['--config-env', 'core.pager=HOME', 'log']],
+    ['--receive-pack', ['log', '--receive-pack=touch x']],
+    ['--receive-pa abbreviation', ['log', '--receive-pa=x']],
+    ['--upload-pack split', ['log', '--upload-pack', 'touch x']],
+    ['--exec', ['show', '--exec=x']],
+    ['--out abbreviation', ['log', '--out=x']],
+    ['--output split', ['diff', '--output', 'x']],
+    ['--ext abbreviation', ['diff', '--ext']],
+    ['--text abbreviation (textconv)', ['show', '--textc']],
+    ['--no-inde abbreviation', ['diff', '--no-inde', 'a', 'b']],
+    ['--git-dir abbreviation', ['--git-d=/tmp', 'status']],
+    ['-C bundled', ['-C/', 'status']],
+    ['--work-tree split', ['--work-tree', '/', 'status']],
+    ['grep -O', ['grep', '-Otouch', 'x']],
+    ['grep --open-files-in-pager', ['grep', '--open-files-in-pager=x', 'x']],
+    ['an alias name', ['st']],
+    ['a transport URL as a revision', ['log', 'ext::sh -c touch% x']],
+    ['Unicode dash option', ['log', '\u2014output=x']],
+    ['an empty revision', ['log', '']],
+    ['a leading-dash path after --', ['log', '--', '-x']],
+    ['--ignore-submodules override', ['status', '--ignore-submodules=none']],
+    ['--show-signature', ['log', '--show-signature']],
+    ['-L range (runs userdiff funcname from attributes)', ['log', '-L1,2:a.txt']],
+    ['--no-pager abbreviation to --paginate', ['--pag', 'log']],
+    ['a NUL byte', ['log', 'HEAD\0--output=x']],
+  ];
+  for (const [name, args] of refused) {
+    it(`refuses ${name}`, async () => {
+      const code = await codeOf(executor.run('git', args, { cwd: repo }));
+      expect(['ERR_FLAG_NOT_ALLOWED', 'ERR_SUBCOMMAND_NOT_ALLOWED', 'ERR_ARGUMENT_REJECTED']).toContain(code);
+    });
+  }
+
+  it('lets harmless look-alikes reach git, which reads nothing and runs nothing', async () => {
+    // `-u` of status is --untracked-files; its next word is a (harmless) pathspec inside the root.
+    expect((await executor.run('git', ['status', '-u', 'touch x'], { cwd: repo })).exitCode).toBe(0);
+    // A transport URL is only an unknown revision to log: no subcommand here talks to a remote.
+    const fd = await executor.run('git', ['log', 'fd::3'], { cwd: repo });
+    expect(fd.exitCode).toBe(128);
+    // Two paths through a symlink out of the work tree: git does not switch to --no-index (the
+    // paths are lexically inside) and treats them as pathspecs: nothing beyond the link is read.
+    const linked = await executor.run('git', ['diff', 'escape/secret.txt', 'a.txt'], { cwd: repo });
+    expect(linked.stdout).not.toContain('TOPSECRET');
+    expect(pwned()).toEqual([]);
+  });
+
+  it('ignores GIT_*, PAGER, LD_PRELOAD, NODE_OPTIONS and BASH_ENV set in the parent', async () => {
+    const evil = script(join(dir.path, 'evil-env'), `touch ${join(markers, 'env')}; cat`);
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      GIT_DIR: join(victim, '.git'),
+      GIT_WORK_TREE: victim,
+      GIT_EXTERNAL_DIFF: evil,
+      GIT_SSH_COMMAND: evil,
+      GIT_PAGER: evil,
+      PAGER: evil,
+      GIT_CONFIG_PARAMETERS: `'core.pager'='${evil}'`,
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'diff.external',
+      GIT_CONFIG_VALUE_0: evil,
+      GIT_ALTERNATE_OBJECT_DIRECTORIES: join(victim, '.git', 'objects'),
+      LD_PRELOAD: '/nonexistent.so',
+      NODE_OPTIONS: '--require /nonexistent',
+      BASH_ENV: evil,
+      API_TOKEN: 'sekrit',
+    });
+    try {
+      const fresh = createExecutor(
+        { cwd: repo, commands: { git: gitPolicy() } },
+        { pathCheck: rootsCheck(root) },
+      );
+      writeFileSync(join(repo, 'a.txt'), 'changed\n');
+      const diff = await fresh.run('git', ['diff']);
+      expect(diff.stdout).toContain('+changed');
+      expect(diff.stdout).not.toContain('VICTIMSECRET');
+      expect((await fresh.run('git', ['log', '-p'])).stdout).not.toContain('VICTIMSECRET');
+      expect(pwned()).toEqual([]);
+    } finally {
+      process.env = saved;
+      git(repo, 'checkout', '--', 'a.txt');
+    }
+  }, 30_000);
+});
+
+describe('find, grep, ls, cat: probes that hold', () => {
+  const refused: [string, string, string[]][] = [
+    ['find', '-exec', ['.', '-exec', 'touch', 'x', ';']],
+    ['find', '-execdir', ['.', '-execdir', 'touch', 'x', '+']],
+    ['find', '-ok', ['.', '-ok', 'touch', 'x', ';']],
+    ['find', '-okdir', ['.', '-okdir', 'touch', 'x', ';']],
+    ['find', '-delete', ['.', '-delete']],
+    ['find', '-fprint', ['.', '-fprint', 'x']],
+    ['find', '-fprint0', ['.', '-fprint0', 'x']],
+    ['find', '-fprintf', ['.', '-fprintf', 'x', '%p']],
+    ['find', '-fls', ['.', '-fls', 'x']],
+    ['find', '-exe (no abbreviations for find)', ['.', '-exe', 'touch', 'x', ';']],
+    ['find', '--exec', ['.', '--exec', 'touch']],
+    ['find', '-newer outside', ['.', '-newer', '../outside/secret.txt']],
+    ['find', '-newer through a symlink', ['.', '-newer', 'repo/escape/secret.txt']],
+    ['find', '-samefile outside', ['.', '-samefile', '/etc/passwd']],
+    ['find', 'a starting point outside', ['/etc', '-name', 'passwd']],
+    ['find', 'a starting point through a symlink', ['repo/escape/', '-name', '*']],
+    ['find', '-files0-from', ['-files0-from', 'x']],
+    ['find', '-D debug', ['-D', 'exec', '.']],
+    ['find', '-name with a leading-dash value', ['.', '-name', '-exec']],
+    ['grep', '-f outside', ['-f', '/etc/passwd', 'repo']],
+    ['grep', '-f bundled', ['-rnf/etc/passwd', 'repo']],
+    ['grep', '--file= through a symlink', ['--file=repo/escape/secret.txt', 'repo']],
+    ['grep', '--exclude-from outside', ['--exclude-from=/etc/passwd', 'x', 'repo']],
+    ['grep', 'a file outside', ['TOPSECRET', '/tmp/../etc/passwd']],
+    ['grep', 'a file via ..', ['TOPSECRET', '../outside/secret.txt']],
+    ['grep', '-R', ['-R', 'TOPSECRET', 'repo']],
+    ['grep', '--dereference-r abbreviation', ['--dereference-r', 'TOPSECRET', 'repo']],
+    ['grep', '-d recurse', ['-d', 'recurse', 'x', 'repo']],
+    ['grep', 'stdin marker', ['x', '-']],
+    ['grep', '-f -', ['-f', '-', 'repo']],
+    ['grep', 'an option after -- as a file', ['x', '--', '--include=y']],
+    ['grep', 'an empty path', ['x', '']],
+    ['ls', '-L', ['-L', 'repo/escape']],
+    ['ls', 'a path outside', ['/etc']],
+    [
+      'ls',
+      '--dereference-command-line-symlink-to-dir',
+      ['--dereference-command-line-symlink-to-dir', 'repo'],
+    ],
+    ['cat', '/etc/passwd', ['/etc/passwd']],
+    ['cat', 'through a symlink', ['repo/escape/secret.txt']],
+    ['cat', '-', ['-']],
+    ['cat', '/proc/self/environ', ['/proc/self/environ']],
+  ];
+  for (const [command, name, args] of refused) {
+    it(`${command}: refuses ${name}`, async () => {
+      const code = await codeOf(executor.run(command, args));
+      expect(['ERR_FLAG_NOT_ALLOWED', 'ERR_ARGUMENT_REJECTED']).toContain(code);
+      expect(existsSync(join(root, 'x'))).toBe(false);
+    });
+  }
+
+  it('refuses command names with slashes, other spellings and prototype keys', async () => {
+    for (const name of [
+      './git',
+      '/usr/bin/git',
+      'GIT',
+      'git ',
+      'sh',
+      '__proto__',
+      'constructor',
+      'toString',
+      '',
+    ]) {
+      expect(await codeOf(executor.run(name, ['status']))).toBe('ERR_COMMAND_NOT_ALLOWED');
+    }
+  });
+});
+
+describe('must-allow: ordinary calls', () => {
+  it('git status/log/diff/show inside the root', async () => {
+    const cwd = repo;
+    expect((await executor.run('git', ['status', '--short', '--branch'], { cwd })).exitCode).toBe(0);
+    expect((await executor.run('git', ['log', '--oneline', '-5'], { cwd })).stdout).toContain('add b');
+    expect((await executor.run('git', ['show', 'HEAD', '--stat'], { cwd })).stdout).toContain('b.ts');
+    expect((await executor.run('git', ['diff', 'HEAD~1', 'HEAD', '--', 'b.ts'], { cwd })).stdout).toContain(
+      '$x',
+    );
+    expect(
+      (await executor.run('git', ['log', '--format=%h %an <%ae> %s', '-n', '1'], { cwd })).exitCode,
+    ).toBe(0);
+  }, 30_000);
+
+  it('ls -la, grep -rn pattern ., find . -name *.ts', async () => {
+    expect((await executor.run('ls', ['-la'], { cwd: repo })).stdout).toContain('a.txt');
+    expect((await executor.run('grep', ['-rn', 'export', '.'], { cwd: repo })).stdout).toContain('b.ts:1:');
+    expect((await executor.run('find', ['.', '-name', '*.ts'], { cwd: repo })).stdout).toBe('./b.ts\n');
+    expect(
+      (
+        await executor.run('find', ['.', '-type', 'f', '-newer', 'a.txt', '-not', '-path', './.git/*'], {
+          cwd: repo,
+        })
+      ).exitCode,
+    ).toBe(0);
+  });
+
+  it('passes spaces, quotes, $, ; and | literally (no shell)', async () => {
+    const literal = 'a b \\"c\\" $x; y | z';
+    const found = await executor.run('grep', ['-rnF', literal, '.'], { cwd: repo });
+    expect(found.stdout).toContain('b.ts:1:');
+    expect((await executor.run('grep', ['-F', '--', '$x; y', 'b.ts'], { cwd: repo })).exitCode).toBe(0);
+    expect((await executor.run('grep', ['-e', '-dash', 'b.ts'], { cwd: repo })).exitCode).toBe(1);
+  });
+
+  it('a command that reads stdin gets end of file at once (no hang)', async () => {
+    const result = await executor.run('cat', [], { cwd: repo, timeoutMs: 5_000 });
+    expect(result).toMatchObject({ exitCode: 0, timedOut: false, stdout: '' });
+    expect((await executor.run('grep', ['x'], { cwd: repo, timeoutMs: 5_000 })).timedOut).toBe(false);
+  });
+});
+
+describe('processes: floods, stubborn children, stderr', () => {
+  it('caps a stderr flood, kills a child ignoring SIGTERM and its grandchild', async () => {
+    const noisy = script(
+      join(dir.path, 'noisy'),
+      "trap '' TERM\nsh -c 'trap \"\" TERM; sleep 600' &\necho $!\nwhile :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx >&2; done",
+    );
+    const flooding = createExecutor({
+      cwd: root,
+      killGraceMs: 200,
+      maxStderrBytes: 4096,
+      commands: { noisy: { executable: noisy } },
+    });
+    const result = await flooding.run('noisy', []);
+    expect(result.truncated).toBe(true);
+    expect(result.stderr.length).toBeLessThanOrEqual(4096);
+    // The leader dies of SIGPIPE (its stderr is closed at the cap) or of the group kill.
+    expect(result.signal).not.toBeNull();
+    const grandchild = Number(result.stdout.trim());
+    expect(await eventually(() => processGone(grandchild))).toBe(true);
+  }, 30_000);
+});
