@@ -388,7 +388,7 @@ export class SafeFs {
    */
   async #classify(root: Root, components: readonly string[], error: unknown): Promise<never> {
     const errno = errnoOf(error);
-    if (errno === 'ENOENT' || errno === 'ENOTDIR' || errno === 'EACCES') {
+    if (errno === 'ENOENT' || errno === 'ENOTDIR' || errno === 'EACCES' || errno === 'ELOOP') {
       try {
         await walkPath(root.real, components, this.#strictWalk());
       } catch (refusal) {

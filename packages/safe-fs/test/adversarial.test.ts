@@ -444,4 +444,22 @@ describe('adversarial review probes', () => {
     expect(await appending).toBe('ERR_ABORTED');
     expect(readFileSync(join(box.root, 'keep.txt'), 'utf8')).toBe('old');
   }, 10_000);
+  it('a loop or dead end outside answers like an escape (no oracle about what is outside)', async () => {
+    const box = sandbox();
+    symlinkSync('loop', join(box.outside, 'loop'));
+    symlinkSync(box.outside, join(box.root, 'out'));
+    const fs = safeFsFor(box);
+    for (const name of ['out/loop', 'out/loop/x', 'out/secret.txt', 'out/missing', 'out/secret.txt/x']) {
+      expect(await codeOf(fs.readText(name)), `read ${name}`).toBe('ERR_SYMLINK_ESCAPE');
+      expect(await codeOf(fs.writeFile(`${name}/y`, 'x')), `write ${name}/y`).toBe('ERR_SYMLINK_ESCAPE');
+      expect(await codeOf(fs.stat(name)), `stat ${name}`).toBe('ERR_SYMLINK_ESCAPE');
+      expect(await codeOf(fs.appendFile(`${name}/y`, 'x')), `append ${name}/y`).toBe('ERR_SYMLINK_ESCAPE');
+      expect(await codeOf(fs.list(name)), `list ${name}`).toBe('ERR_SYMLINK_ESCAPE');
+      expect(await codeOf(fs.mkdir(`${name}/y/z`, { recursive: true })), `mkdir ${name}`).toBe(
+        'ERR_SYMLINK_ESCAPE',
+      );
+      expect(await codeOf(fs.remove(`${name}/y`)), `remove ${name}/y`).toBe('ERR_SYMLINK_ESCAPE');
+      expect(await codeOf(fs.move('out', `${name}/y`)), `move to ${name}/y`).toBe('ERR_SYMLINK_ESCAPE');
+    }
+  });
 });
