@@ -165,6 +165,38 @@ describe('git: a repository inside the roots that borrows one outside them', () 
   }, 30_000);
 });
 
+describe('git: signature placeholders with a modifier', () => {
+  it('plain git runs gpg for %+G? on a signed commit (the threat is real)', () => {
+    const tree = git(repo, 'rev-parse', 'HEAD^{tree}').trim();
+    const body = `tree ${tree}\nauthor a <a@b> 1 +0000\ncommitter a <a@b> 1 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n abc\n -----END PGP SIGNATURE-----\n\nsigned\n`;
+    const made = spawnSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], {
+      cwd: repo,
+      input: body,
+      encoding: 'utf8',
+      env: GIT_ENV,
+    });
+    const signed = made.stdout.trim();
+    const gpg = script(join(dir.path, 'evil-gpg'), `touch ${join(markers, 'gpg')}; exit 1`);
+    git(repo, '-c', `gpg.program=${gpg}`, 'log', '-1', '--format=%+G?', signed);
+    expect(pwned()).toContain('gpg');
+  });
+
+  it('refuses %+G, %-G and % G (git expands them and runs gpg)', async () => {
+    for (const format of ['%+G?', '%-GS', '% GK', 'x%+GG']) {
+      expect(await codeOf(executor.run('git', ['log', `--format=${format}`], { cwd: repo }))).toBe(
+        'ERR_ARGUMENT_REJECTED',
+      );
+      expect(await codeOf(executor.run('git', ['show', `--pretty=tformat:${format}`], { cwd: repo }))).toBe(
+        'ERR_ARGUMENT_REJECTED',
+      );
+    }
+    // Ordinary formats still pass, `%+b` included.
+    expect((await executor.run('git', ['log', '-1', '--format=%h%+s%n% an'], { cwd: repo })).exitCode).toBe(
+      0,
+    );
+  });
+});
+
 describe('git: probes that hold', () => {
   const refused: [string, string[]][] = [
     ['-c core.fsmonitor', ['-c', 'core.fsmonitor=touch x', 'status']],
@@ -335,6 +367,9 @@ describe('must-allow: ordinary calls', () => {
     );
     expect(
       (await executor.run('git', ['log', '--format=%h %an <%ae> %s', '-n', '1'], { cwd })).exitCode,
+    ).toBe(0);
+    expect(
+      (await executor.run('git', ['log', '--date=format:%G-W%V', '-1', '--format=%ad'], { cwd })).exitCode,
     ).toBe(0);
   }, 30_000);
 

@@ -13,8 +13,11 @@ const REVISION: ArgumentRule = {
 const COUNT: ArgumentRule = { type: 'number', max: 1_000_000 };
 const DATE: ArgumentRule = { type: 'pattern', pattern: '[A-Za-z0-9 :.,/+-]{1,64}' };
 const TEXT: ArgumentRule = { type: 'text', maxLength: 256 };
-/** A pretty format; `%G…` placeholders are refused: they verify signatures by running gpg. */
-const FORMAT: ArgumentRule = { type: 'pattern', pattern: '(?![\\s\\S]*%G)[^\\n\\r]{0,512}' };
+/**
+ * A pretty format; `%G…` placeholders are refused: they verify signatures by running gpg. Also with
+ * the `+`, `-` or space modifier git accepts between `%` and the placeholder (`%+G?` runs gpg too).
+ */
+const FORMAT: ArgumentRule = { type: 'pattern', pattern: '(?![\\s\\S]*%[-+ ]?G)[^\\n\\r]{0,512}' };
 const flag: OptionSpec = {};
 
 const diffOutput: Record<string, OptionSpec> = {
@@ -92,7 +95,8 @@ const logOptions: Record<string, OptionSpec> = {
     rule: {
       type: 'pattern',
       pattern:
-        '(relative|local|iso|iso8601|iso-strict|iso8601-strict|rfc|rfc2822|short|raw|human|unix|default)(-local)?|format(-local)?:(?![\\s\\S]*%G)[^\\n\\r]{1,64}',
+        // A strftime format: `%G` there is the ISO week-based year, never a signature check.
+        '(relative|local|iso|iso8601|iso-strict|iso8601-strict|rfc|rfc2822|short|raw|human|unix|default)(-local)?|format(-local)?:[^\\n\\r]{1,64}',
     },
   },
   '--left-right': flag,
