@@ -769,6 +769,10 @@ export class SafeFs {
       this.#writable(dir.root);
       const entry = entryPath(dir.fd, dir.real, name);
       const stats = await lstat(entry);
+      // `name/` names a directory: never unlink a file or a link given that way (rmdir(2) says ENOTDIR).
+      if (path.endsWith('/') && !stats.isDirectory()) {
+        throw safeFsError('ERR_NOT_A_DIRECTORY', 'trailing_slash');
+      }
       if (!stats.isDirectory()) {
         await unlink(entry);
         return;
@@ -801,6 +805,10 @@ export class SafeFs {
         const sourceEntry = entryPath(sourceDir.fd, sourceDir.real, src.name);
         const destinationEntry = entryPath(destinationDir.fd, destinationDir.real, dst.name);
         const stats = await lstat(sourceEntry);
+        // A trailing slash names a directory, at either end (rename(2) says ENOTDIR).
+        if (!stats.isDirectory() && (from.endsWith('/') || to.endsWith('/'))) {
+          throw safeFsError('ERR_NOT_A_DIRECTORY', 'trailing_slash');
+        }
         const sourceReal = sourceDir.real === '/' ? `/${src.name}` : `${sourceDir.real}/${src.name}`;
         const destinationReal =
           destinationDir.real === '/' ? `/${dst.name}` : `${destinationDir.real}/${dst.name}`;

@@ -462,4 +462,28 @@ describe('adversarial review probes', () => {
       expect(await codeOf(fs.move('out', `${name}/y`)), `move to ${name}/y`).toBe('ERR_SYMLINK_ESCAPE');
     }
   });
+  it('a trailing slash names a directory: remove and move refuse a file or link given with one', async () => {
+    const box = sandbox();
+    writeFileSync(join(box.root, 'file.txt'), 'keep');
+    mkdirSync(join(box.root, 'dir'));
+    symlinkSync('dir', join(box.root, 'dir-link'));
+    const fs = safeFsFor(box);
+    expect(await codeOf(fs.remove('file.txt/'))).toBe('ERR_NOT_A_DIRECTORY');
+    expect(await codeOf(fs.move('file.txt/', 'moved.txt'))).toBe('ERR_NOT_A_DIRECTORY');
+    expect(await codeOf(fs.move('file.txt', 'moved.txt/'))).toBe('ERR_NOT_A_DIRECTORY');
+    expect(await codeOf(fs.mkdir('file.txt/'))).toBe('ERR_ALREADY_EXISTS');
+    expect(await codeOf(fs.list('file.txt'))).toBe('ERR_NOT_A_DIRECTORY');
+    expect(await codeOf(fs.list('file.txt/'))).toBe('ERR_NOT_A_DIRECTORY');
+    expect(await codeOf(fs.readText('file.txt/'))).toBe('ERR_NOT_A_FILE');
+    expect(await codeOf(fs.stat('file.txt/'))).toBe('ERR_NOT_A_DIRECTORY');
+    expect(await codeOf(fs.remove('dir-link/'))).toBe('ERR_NOT_A_DIRECTORY');
+    expect(await codeOf(fs.remove('dir-link/', { recursive: true }))).toBe('ERR_NOT_A_DIRECTORY');
+    expect(await codeOf(fs.move('dir-link/', 'moved'))).toBe('ERR_NOT_A_DIRECTORY');
+    expect(readFileSync(join(box.root, 'file.txt'), 'utf8')).toBe('keep');
+    expect(lstatSync(join(box.root, 'dir-link')).isSymbolicLink()).toBe(true);
+    // a directory with a trailing slash is fine
+    await fs.move('dir/', 'dir2/');
+    await fs.remove('dir2/');
+    expect(existsSync(join(box.root, 'dir2'))).toBe(false);
+  });
 });
