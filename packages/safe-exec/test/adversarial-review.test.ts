@@ -361,6 +361,16 @@ describe('must-allow: ordinary calls', () => {
     const cwd = repo;
     expect((await executor.run('git', ['status', '--short', '--branch'], { cwd })).exitCode).toBe(0);
     expect((await executor.run('git', ['log', '--oneline', '-5'], { cwd })).stdout).toContain('add b');
+    // --grep with -E/-F/-i, as people write it.
+    const extended = await executor.run('git', ['log', '--grep=add b|first', '-E', '--oneline'], { cwd });
+    expect(extended.stdout).toContain('add b');
+    expect(extended.stdout).toContain('first commit');
+    expect(
+      (await executor.run('git', ['log', '--grep=add b|first', '-F', '--oneline'], { cwd })).stdout,
+    ).toBe('');
+    expect(
+      (await executor.run('git', ['log', '-i', '--grep=ADD', '--invert-grep', '--oneline'], { cwd })).stdout,
+    ).toContain('first commit');
     expect((await executor.run('git', ['show', 'HEAD', '--stat'], { cwd })).stdout).toContain('b.ts');
     expect((await executor.run('git', ['diff', 'HEAD~1', 'HEAD', '--', 'b.ts'], { cwd })).stdout).toContain(
       '$x',

@@ -77,6 +77,13 @@ const logOptions: Record<string, OptionSpec> = {
   '--committer': { value: 'required', rule: TEXT },
   '--grep': { value: 'required', rule: TEXT },
   '--regexp-ignore-case': { aliases: ['-i'] },
+  // How --grep/--author/--committer patterns are read: read-only.
+  '--extended-regexp': { aliases: ['-E'] },
+  '--fixed-strings': { aliases: ['-F'] },
+  '--basic-regexp': flag,
+  '--perl-regexp': { aliases: ['-P'] },
+  '--all-match': flag,
+  '--invert-grep': flag,
   '--all': flag,
   '--format': { value: 'required', rule: FORMAT },
   '--pretty': { value: 'optional', rule: FORMAT },
