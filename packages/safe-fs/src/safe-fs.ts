@@ -155,6 +155,15 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return value;
 }
 
+/**
+ * A caller's limit, never above the instance's: whatever is not a number below `limit` (`NaN`,
+ * `Infinity`, a non-number) is `limit`; fractions round down, negatives are 0.
+ */
+function capped(value: number | undefined, limit: number): number {
+  if (typeof value !== 'number' || !(value < limit)) return limit;
+  return Math.max(0, Math.floor(value));
+}
+
 function isSymlinkRefusal(error: unknown): boolean {
   // O_NOFOLLOW on a final symbolic link: ELOOP on Linux and macOS, EMLINK on FreeBSD.
   const errno = errnoOf(error);
@@ -272,18 +281,13 @@ export class SafeFs {
   /** Lists a directory (sorted by name per directory), bounded in entries and depth. */
   list(path: string, options: ListOptions = {}): Promise<Listing> {
     return this.#run('list', options, async () => {
-      const maxEntries = Math.min(
-        options.maxEntries ?? this.#settings.maxListEntries,
-        this.#settings.maxListEntries,
-      );
-      const maxDepth = options.recursive
-        ? Math.min(options.maxDepth ?? this.#settings.maxListDepth, this.#settings.maxListDepth)
-        : 1;
+      const maxEntries = capped(options.maxEntries, this.#settings.maxListEntries);
+      const maxDepth = options.recursive ? capped(options.maxDepth, this.#settings.maxListDepth) : 1;
       const location = await this.#place(path);
       const dir = await this.#openDir(location.root, location.rest);
       try {
         return await listTree(dir.fd, dir.real, {
-          maxEntries: Math.max(0, maxEntries),
+          maxEntries,
           maxDepth,
           recursive: options.recursive === true,
           signal: options.signal,

@@ -486,4 +486,24 @@ describe('adversarial review probes', () => {
     await fs.remove('dir2/');
     expect(existsSync(join(box.root, 'dir2'))).toBe(false);
   });
+  it('list limits cannot be lifted by a NaN, fractional or non-number option', async () => {
+    const box = sandbox();
+    for (let i = 0; i < 30; i++) writeFileSync(join(box.root, `f${i}`), 'x');
+    let deep = box.root;
+    for (let i = 0; i < 6; i++) {
+      deep = join(deep, `d${i}`);
+      mkdirSync(deep);
+    }
+    const fs = safeFsFor(box, { maxListEntries: 10, maxListDepth: 3 });
+    expect((await fs.list('.', { maxEntries: Number.NaN })).entries).toHaveLength(10);
+    expect((await fs.list('.', { maxEntries: Number.POSITIVE_INFINITY })).entries).toHaveLength(10);
+    expect((await fs.list('.', { maxEntries: 2.5 })).entries).toHaveLength(2);
+    expect((await fs.list('.', { maxEntries: -1 })).entries).toHaveLength(0);
+    const roomy = safeFsFor(box, { maxListEntries: 1000, maxListDepth: 3 });
+    for (const maxDepth of [Number.NaN, Number.POSITIVE_INFINITY, 3.5]) {
+      const listing = await roomy.list('d0', { recursive: true, maxDepth });
+      expect(listing.entries.map((entry) => entry.path)).toEqual(['d1', 'd1/d2', 'd1/d2/d3']);
+      expect(listing.truncated).toBe(true);
+    }
+  });
 });
