@@ -32,8 +32,8 @@ export interface AtomicWriteOptions {
 export type WriteDecision = () => Promise<number | undefined | false>;
 
 /**
- * Writes `name` in `dir` atomically: a temp file in the same directory (created `O_EXCL|O_NOFOLLOW`
- * through the directory descriptor), written, `fdatasync`ed, then renamed over the name. Readers see
+ * Writes `name` in `dir` atomically: a temp file in the same directory (created `O_EXCL|O_NOFOLLOW`, mode
+ * `0o600`, through the directory descriptor), written, given its final permission bits, `fdatasync`ed, then renamed over the name. Readers see
  * the old file or the new one, never a mix; on any failure the old file is untouched and the temp
  * file is removed. A rename replaces a symbolic link itself, so a link swapped in meanwhile is never
  * followed. Resolves `false` when `decide` said not to write.
@@ -48,7 +48,8 @@ export async function atomicWrite(
   const finalPath = entryPath(dir.fd, dir.real, name);
   // The temp file is created while the caller inspects the entry: two round trips in parallel.
   const [opened, decided] = await Promise.allSettled([
-    openFd(tempPath, O.WRONLY | O.CREAT | O.EXCL | O.NOFOLLOW | O.NOCTTY, 0o666),
+    // Private while it fills: the content may replace a file others cannot read.
+    openFd(tempPath, O.WRONLY | O.CREAT | O.EXCL | O.NOFOLLOW | O.NOCTTY, 0o600),
     decide(),
   ]);
   let fd: number | undefined = opened.status === 'fulfilled' ? opened.value : undefined;
@@ -73,9 +74,10 @@ export async function atomicWrite(
         await writeAllFd(writing, chunk);
       }
     }
-    // open() applied the umask; a replaced file keeps its own permission bits. A metadata change on
-    // an open inode does no disk I/O, so it is made synchronously.
-    if (mode !== undefined) fchmodSync(writing, mode);
+    // The final bits, once the content is complete: a replaced file keeps its own, a new one gets
+    // what open(0o666) would have given it. A metadata change on an open inode does no disk I/O, so it
+    // is made synchronously.
+    fchmodSync(writing, mode ?? 0o666 & ~process.umask());
     if (options.durable) await fdatasyncFd(writing);
     fd = undefined;
     // Closing a file that was just written (and synced, when durable) flushes nothing more locally.

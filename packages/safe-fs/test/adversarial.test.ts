@@ -506,4 +506,32 @@ describe('adversarial review probes', () => {
       expect(listing.truncated).toBe(true);
     }
   });
+  it('the temp file of a write is private while it fills: replacing a 0600 file never exposes the new content', async () => {
+    const box = sandbox();
+    writeFileSync(join(box.root, 'secret.env'), 'OLD', { mode: 0o600 });
+    execFileSync('chmod', ['600', join(box.root, 'secret.env')]);
+    const fs = safeFsFor(box);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let written = false;
+    async function* slow(): AsyncGenerator<string> {
+      yield 'NEW-SECRET';
+      written = true;
+      await held;
+    }
+    const writing = fs.writeFile('secret.env', slow());
+    while (!written) await new Promise((resolve) => setTimeout(resolve, 5));
+    const temps = readdirSync(box.root).filter((name) => name.endsWith('.safe-fs.tmp'));
+    expect(temps).toHaveLength(1);
+    expect(statSync(join(box.root, temps[0]!)).mode & 0o077).toBe(0);
+    release();
+    await writing;
+    expect(statSync(join(box.root, 'secret.env')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(box.root, 'secret.env'), 'utf8')).toBe('NEW-SECRET');
+    // a new file still gets 0666 minus the umask
+    await fs.writeFile('fresh.txt', 'x');
+    expect(statSync(join(box.root, 'fresh.txt')).mode & 0o777).toBe(0o666 & ~process.umask());
+  });
 });
