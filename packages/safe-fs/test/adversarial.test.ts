@@ -534,4 +534,87 @@ describe('adversarial review probes', () => {
     await fs.writeFile('fresh.txt', 'x');
     expect(statSync(join(box.root, 'fresh.txt')).mode & 0o777).toBe(0o666 & ~process.umask());
   });
+  it('must-allow: every operation through links that stay inside, with .. and across two roots', async () => {
+    const box = sandbox();
+    const second = join(box.base, 'second');
+    mkdirSync(second);
+    mkdirSync(join(box.root, 'real', 'sub'), { recursive: true });
+    writeFileSync(join(box.root, 'real', 'sub', 'f.txt'), 'f');
+    // a relative target that spells the root's own name (passes through its parent, lands inside)
+    symlinkSync('../root/real', join(box.root, 'via-parent'));
+    symlinkSync(join(box.root, 'real', 'sub'), join(box.root, 'abs-sub'));
+    symlinkSync(second, join(box.root, 'to-second'));
+    const fs = createSafeFs({ roots: [box.root, second] });
+    expect(await fs.readText('via-parent/sub/f.txt')).toBe('f');
+    expect(await fs.readText('abs-sub/../sub/f.txt')).toBe('f');
+    expect(await fs.readText('via-parent/sub/../sub/./f.txt')).toBe('f');
+    await fs.mkdir('via-parent/made/deeper', { recursive: true });
+    expect(statSync(join(box.root, 'real', 'made', 'deeper')).isDirectory()).toBe(true);
+    await fs.writeFile('abs-sub/w.txt', 'w');
+    await fs.appendFile('abs-sub/w.txt', '+');
+    expect(readFileSync(join(box.root, 'real', 'sub', 'w.txt'), 'utf8')).toBe('w+');
+    await fs.move('abs-sub/w.txt', 'via-parent/moved.txt');
+    expect(readFileSync(join(box.root, 'real', 'moved.txt'), 'utf8')).toBe('w+');
+    await fs.move('via-parent/moved.txt', 'to-second/across.txt');
+    expect(readFileSync(join(second, 'across.txt'), 'utf8')).toBe('w+');
+    expect((await fs.stat('to-second/across.txt')).size).toBe(2);
+    expect((await fs.list('to-second')).entries.map((entry) => entry.name)).toEqual(['across.txt']);
+    await fs.remove('via-parent/made', { recursive: true });
+    expect(existsSync(join(box.root, 'real', 'made'))).toBe(false);
+    await fs.remove('to-second/across.txt');
+    expect(readdirSync(second)).toEqual([]);
+    // names with spaces, Unicode, leading dots, and ... are plain names
+    for (const name of [
+      'with space.txt',
+      'ünïcødé-文件.txt',
+      '.dotfile',
+      '...',
+      '-rf',
+      '$HOME',
+      'it\'s "q".md',
+    ]) {
+      await fs.writeFile(`real/${name}`, name);
+      expect(await fs.readText(`real/${name}`)).toBe(name);
+    }
+    expect(await fs.readText(`${second}/../root/real/sub/f.txt`).catch((error) => error.code)).toBe(
+      'ERR_PATH_OUTSIDE_ROOTS',
+    );
+  });
+
+  it('a writer killed mid-write leaves the old file whole', async () => {
+    const box = sandbox();
+    writeFileSync(join(box.root, 'doc.txt'), 'old content');
+    const script = `
+      import { createSafeFs } from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)};
+      const fs = createSafeFs({ roots: [process.argv[1]] });
+      async function* slow() {
+        yield 'new ';
+        process.stdout.write('writing\\n');
+        await new Promise(() => setInterval(() => undefined, 1000));
+      }
+      await fs.writeFile('doc.txt', slow());
+    `;
+    const { spawn } = await import('node:child_process');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script, box.root],
+      {
+        cwd: new URL('..', import.meta.url).pathname,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    await new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', () => reject(new Error('exited before writing')));
+      child.stdout?.once('data', () => resolve());
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    expect(readFileSync(join(box.root, 'doc.txt'), 'utf8')).toBe('old content');
+    // What a crash leaves is one private temp file, never a partial doc.txt.
+    const temps = readdirSync(box.root).filter((name) => name.endsWith('.safe-fs.tmp'));
+    expect(temps.length).toBeLessThanOrEqual(1);
+    for (const temp of temps) expect(statSync(join(box.root, temp)).mode & 0o077).toBe(0);
+  }, 30_000);
 });
