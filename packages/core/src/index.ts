@@ -50,6 +50,7 @@ export {
   type Terminal,
   type ToolResult,
 } from './guard.js';
+export { withParsedArguments } from './parsed-arguments.js';
 export { type CallPolicy, type ResolvedPolicy, resolvePolicy, type ToolAnnotationsLike } from './policy.js';
 export { type AuthInfoLike, type AuthMethod, type Principal, principalFromAuthInfo } from './principal.js';
 export {

@@ -3,6 +3,7 @@ import { type JsonRpcErrorObject, toJsonRpcError, toToolResult } from './error-m
 import { ConfigError, isWardenError } from './errors.js';
 import type { EventSink } from './events.js';
 import { type Call, type CallKind, type CallResult, composeGuards, type Guard } from './guard.js';
+import { parsedArgumentsSource } from './parsed-arguments.js';
 import { type CallPolicy, type ResolvedPolicy, resolvePolicy, type ToolAnnotationsLike } from './policy.js';
 import {
   createSecurityContext,
@@ -64,8 +65,11 @@ interface ProtocolInternals {
   _requestHandlers: Map<string, RawHandler>;
   fallbackRequestHandler?: RawHandler;
 }
+type ValidateToolInput = (tool: unknown, args: unknown, toolName: string) => Promise<unknown>;
 interface McpServerInternals {
   server: ProtocolInternals;
+  validateToolInput?: ValidateToolInput;
+  _maxToolInputElements?: number;
   _registeredTools: Record<string, ToolEntry>;
   _registeredResources: Record<string, ResourceEntry>;
   _registeredResourceTemplates: Record<string, TemplateEntry>;
@@ -260,6 +264,29 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
     return value;
   };
 
+  // Arguments a guard already parsed with the tool's own schema (`withParsedArguments`), for the one
+  // SDK call in `guardRequest`: the SDK reaches `validateToolInput` synchronously inside it, so anything that
+  // arrives outside that window (or for another tool) is parsed by the SDK as usual.
+  let parsedForSdk: { name: string; data: unknown } | undefined;
+  const sdkValidate = internals.validateToolInput;
+  if (typeof sdkValidate === 'function') {
+    Object.defineProperty(server, 'validateToolInput', {
+      value: function validateToolInput(
+        this: McpServerInternals,
+        tool: unknown,
+        args: unknown,
+        toolName: string,
+      ): Promise<unknown> {
+        const handed = parsedForSdk;
+        parsedForSdk = undefined;
+        if (handed !== undefined && handed.name === toolName && this._maxToolInputElements === undefined) {
+          return Promise.resolve(handed.data);
+        }
+        return sdkValidate.call(this, tool, args, toolName);
+      },
+    });
+  }
+
   // Names come from the client: never let `__proto__` or `constructor` find an inherited member.
   const own = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
     Object.hasOwn(record, key) ? record[key] : undefined;
@@ -347,14 +374,21 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
           context,
         };
         return run(call, (final) => {
+          // Parsed arguments reach the SDK through `parsedForSdk`; the request keeps what they were
+          // parsed from, so an SDK that parses anyway sees the client's values, not transformed ones.
+          const parsed = kind === 'tool' ? parsedArgumentsSource(final) : undefined;
+          const sent = parsed === undefined ? final.arguments : parsed.source;
           const forwarded =
-            final.arguments === rawArguments
-              ? request
-              : { ...request, params: { ...params, arguments: final.arguments } };
-          return (inner(forwarded, extra) as Promise<CallResult>).catch((error: unknown) => {
-            innerFailure = { error };
-            throw error;
-          });
+            sent === rawArguments ? request : { ...request, params: { ...params, arguments: sent } };
+          if (parsed !== undefined) parsedForSdk = { name: described.name, data: final.arguments };
+          try {
+            return (inner(forwarded, extra) as Promise<CallResult>).catch((error: unknown) => {
+              innerFailure = { error };
+              throw error;
+            });
+          } finally {
+            parsedForSdk = undefined;
+          }
         }).catch(contain);
       } catch (error) {
         return Promise.resolve().then(() => contain(error));

@@ -11,6 +11,7 @@ import {
   getSecurityContext,
   memorySink,
   secureMcpServer,
+  withParsedArguments,
 } from '../src/index.js';
 import { connect, textOf } from './helpers.js';
 
@@ -184,6 +185,59 @@ describe('secureMcpServer', () => {
     expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'a' } }))).toBe('a!');
     const bad = await client.callTool({ name: 'echo', arguments: { text: 5 } });
     expect(bad.isError).toBe(true);
+  });
+
+  it('hands a guard-parsed tool input to the handler without a second parse by the SDK', async () => {
+    let parses = 0;
+    const inputSchema = {
+      text: z
+        .string()
+        .refine(() => ++parses > 0)
+        .transform((text) => text.length),
+    };
+    const parsingGuard: Guard = (call, next) => {
+      const parsed = z.object(inputSchema).safeParse(call.arguments ?? {});
+      return parsed.success ? next(withParsedArguments(call, parsed.data)) : next();
+    };
+    const server = new McpServer({ name: 's', version: '1' });
+    server.registerTool('length', { inputSchema }, async ({ text }) => ({
+      content: [{ type: 'text', text: `${typeof text}:${text}` }],
+    }));
+    secureMcpServer(server, { guards: [parsingGuard] });
+    const client = await connect(server);
+    // The transform ran once, in the guard; its output (a number) is what the handler got.
+    expect(textOf(await client.callTool({ name: 'length', arguments: { text: 'abcd' } }))).toBe('number:4');
+    expect(parses).toBe(1);
+    // Where the SDK must parse anyway (its element limit is on), it parses the client's original
+    // values — never the transformed ones — and the result is the same.
+    parses = 0;
+    const limited = new McpServer({ name: 's', version: '1' }, { maxToolInputElements: 100 });
+    limited.registerTool('length', { inputSchema }, async ({ text }) => ({
+      content: [{ type: 'text', text: `${typeof text}:${text}` }],
+    }));
+    secureMcpServer(limited, { guards: [parsingGuard] });
+    const limitedClient = await connect(limited);
+    expect(textOf(await limitedClient.callTool({ name: 'length', arguments: { text: 'abc' } }))).toBe(
+      'number:3',
+    );
+    expect(parses).toBe(2);
+  });
+
+  it('lets the SDK parse arguments that a later guard replaced after they were parsed', async () => {
+    let parses = 0;
+    const inputSchema = { text: z.string().refine(() => ++parses > 0) };
+    const server = new McpServer({ name: 's', version: '1' });
+    server.registerTool('echo', { inputSchema }, async ({ text }) => ({ content: [{ type: 'text', text }] }));
+    secureMcpServer(server, {
+      guards: [
+        (call, next) => next(withParsedArguments(call, z.object(inputSchema).parse(call.arguments))),
+        (call, next) => next({ ...call, arguments: { text: 5 } }),
+      ],
+    });
+    const client = await connect(server);
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'ok' } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('Input validation error');
   });
 
   it('keeps output schemas and structured content working', async () => {

@@ -1,4 +1,10 @@
-import { type Call, type CallResult, type Guard, ValidationError } from '@mcp-warden/core';
+import {
+  type Call,
+  type CallResult,
+  type Guard,
+  ValidationError,
+  withParsedArguments,
+} from '@mcp-warden/core';
 import { z } from 'zod';
 import { describeProblems, type FieldProblem, fieldProblems } from './argument-issues.js';
 import { warnInsecureOption } from './insecure-option-warning.js';
@@ -25,6 +31,7 @@ export interface ValidationGuardOptions {
 
 interface SafeParseResult {
   readonly success: boolean;
+  readonly data?: unknown;
   readonly error?: { readonly issues?: readonly { path?: PropertyKey[]; message?: string; code?: string }[] };
 }
 
@@ -42,21 +49,36 @@ function isParseable(schema: unknown): schema is ParseableSchema {
   );
 }
 
+// Schemas that turned out to need async parsing. A sync attempt has already started their async
+// checks (a DNS lookup, say) before zod gives up, so they are not tried synchronously again.
+const asyncSchemas = new WeakSet<ParseableSchema>();
+
 function parse(schema: ParseableSchema, value: unknown): SafeParseResult | Promise<SafeParseResult> {
+  if (asyncSchemas.has(schema)) return schema.safeParseAsync(value);
   try {
     return schema.safeParse(value);
   } catch (error) {
     // A schema with async refinements (e.g. `safeUrl({ resolveHost: true })`) must be parsed async.
-    if (error instanceof z.core.$ZodAsyncError) return schema.safeParseAsync(value);
-    throw error;
+    if (!(error instanceof z.core.$ZodAsyncError)) throw error;
+    asyncSchemas.add(schema);
+    return schema.safeParseAsync(value);
   }
 }
 
 /** Resource URIs longer than this are refused (a URI is an identifier, not a payload). */
 const MAX_URI_CHARS = 8_192;
 
-function judge(call: Call, parsed: SafeParseResult): void {
-  if (parsed.success) return;
+/**
+ * The call to hand on: for a tool whose schema parsed to an object, the parsed values (so the SDK
+ * does not parse the same schema again); otherwise the call as it came.
+ */
+function judge(call: Call, parsed: SafeParseResult): Call {
+  if (parsed.success) {
+    const data = parsed.data;
+    return call.kind === 'tool' && typeof data === 'object' && data !== null && !Array.isArray(data)
+      ? withParsedArguments(call, data as Record<string, unknown>)
+      : call;
+  }
   const issues = parsed.error?.issues ?? [];
   refuse(call, fieldProblems(issues.length > 0 ? issues : [{ path: [], message: 'invalid' }]), issues.length);
 }
@@ -101,17 +123,17 @@ export function validationGuard(options: ValidationGuardOptions = {}): Guard {
     return sanitized.result;
   };
 
-  const validateUri = (call: Call): undefined => {
+  const validateUri = (call: Call): Call => {
     const uri = call.uri ?? '';
     const problem =
       uri.length > MAX_URI_CHARS
         ? `longer than ${MAX_URI_CHARS} characters`
         : characterProblem(uri, { multiline: false, allowHidden: false });
     if (problem !== undefined) refuse(call, [{ path: 'uri', reason: problem }], 1);
-    return undefined;
+    return call;
   };
 
-  const validate = (call: Call): Promise<unknown> | undefined => {
+  const validate = (call: Call): Call | Promise<Call> => {
     const args = call.arguments ?? {};
     const override = call.policy.validation?.argumentLimits;
     const problem = findStructureProblem(
@@ -119,23 +141,22 @@ export function validationGuard(options: ValidationGuardOptions = {}): Guard {
       override === undefined ? limits : resolveStructureLimits({ ...limits, ...override }),
     );
     if (problem !== undefined) refuse(call, [{ path: problem.path, reason: problem.reason }], 1);
-    if (!isParseable(call.inputSchema)) return undefined;
+    if (!isParseable(call.inputSchema)) return call;
     const parsed = parse(call.inputSchema, args);
     if (parsed instanceof Promise) return parsed.then((result) => judge(call, result));
-    judge(call, parsed);
-    return undefined;
+    return judge(call, parsed);
   };
 
   // Not an async function: when the schema is synchronous (the common case) no extra promise is made.
   // (No closure inside the try block either: that alone doubled the guard's own cost on V8.)
   return (call, next) => {
-    let pending: Promise<unknown> | undefined;
+    let checked: Call | Promise<Call>;
     try {
-      pending = call.kind === 'resource' ? validateUri(call) : validate(call);
+      checked = call.kind === 'resource' ? validateUri(call) : validate(call);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (pending === undefined) return next().then((result) => post(call, result));
-    return pending.then(() => next()).then((result) => post(call, result));
+    if (!(checked instanceof Promise)) return next(checked).then((result) => post(call, result));
+    return checked.then((valid) => next(valid)).then((result) => post(call, result));
   };
 }

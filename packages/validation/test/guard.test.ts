@@ -176,6 +176,51 @@ describe('validationGuard: arguments', () => {
     await client.close();
   });
 
+  it("parses a tool's schema once per call and hands the handler the parsed values", async () => {
+    const mcp = new McpServer({ name: 'once', version: '1' });
+    secureMcpServer(mcp, { guards: [validationGuard()] });
+    let parses = 0;
+    mcp.registerTool(
+      'add',
+      {
+        inputSchema: {
+          text: boundedString().refine(() => ++parses > 0),
+          retries: boundedInt().default(3),
+        },
+      },
+      async ({ text, retries }) => ({ content: [{ type: 'text', text: `${text} x${retries}` }] }),
+    );
+    const client = await connect(mcp);
+    expect(textOf(await client.callTool({ name: 'add', arguments: { text: 'a' } }))).toBe('a x3');
+    // The guard's parse is the only one: the SDK does not parse the same schema again.
+    expect(parses).toBe(1);
+    await client.close();
+  });
+
+  it('resolves a host once per call after the first call of an async schema', async () => {
+    const mcp = new McpServer({ name: 'dns', version: '1' });
+    secureMcpServer(mcp, { guards: [validationGuard()] });
+    let lookups = 0;
+    const lookup = async () => {
+      lookups++;
+      return [{ address: '93.184.215.14', family: 4 }];
+    };
+    mcp.registerTool(
+      'fetch',
+      { inputSchema: { url: safeUrl({ resolveHost: true, lookup }) } },
+      async ({ url }) => ({ content: [{ type: 'text', text: `fetched ${url}` }] }),
+    );
+    const client = await connect(mcp);
+    const call = { name: 'fetch', arguments: { url: 'https://example.org/a' } };
+    expect(textOf(await client.callTool(call))).toBe('fetched https://example.org/a');
+    // The first call learns that the schema is async (zod's sync attempt already started a lookup).
+    const afterFirst = lookups;
+    expect(afterFirst).toBeLessThanOrEqual(2);
+    expect(textOf(await client.callTool(call))).toBe('fetched https://example.org/a');
+    expect(lookups - afterFirst).toBe(1);
+    await client.close();
+  });
+
   it('refuses resource URIs with control or hidden characters, or over 8,192 characters', async () => {
     const mcp = new McpServer({ name: 'u', version: '1' });
     const events = memorySink();
