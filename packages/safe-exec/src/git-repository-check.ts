@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, realpath } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ExecError } from '@mcp-warden/core';
 import { runChild } from './child-run.js';
@@ -173,13 +173,20 @@ async function checkAlternates(
   checkPath: (path: string) => Promise<boolean>,
   depth: number,
 ): Promise<void> {
-  const text = await readAlternates(join(objectsDir, 'info', 'alternates'));
+  // git resolves a relative entry against the real path of the object directory, then lexically.
+  let base: string;
+  try {
+    base = await realpath(objectsDir);
+  } catch {
+    return; // git skips an object directory that does not exist
+  }
+  const text = await readAlternates(join(base, 'info', 'alternates'));
   if (text === undefined) return;
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
     if (line.startsWith('"')) throw refused('repository alternates could not be checked');
     if (depth + 1 > MAX_ALTERNATE_DEPTH) throw refused('repository alternates nest too deep');
-    const alternate = isAbsolute(line) ? resolve(line) : resolve(objectsDir, line);
+    const alternate = isAbsolute(line) ? resolve(line) : resolve(base, line);
     if (!(await checkPath(alternate)))
       throw refused('repository borrows objects from outside the allowed roots');
     await checkAlternates(alternate, checkPath, depth + 1);

@@ -156,6 +156,39 @@ describe('git: a repository inside the roots that borrows one outside them', () 
     expect((await executor.run('git', ['log', '--oneline'], { cwd: borrowing })).exitCode).toBe(0);
   }, 30_000);
 
+  it('resolves a relative alternate as git does, from the real object directory', async () => {
+    // The repository is reached through a deeper symlink: resolved from the symlinked path the
+    // alternate would seem to stay inside the roots; git resolves it from the real path, outside.
+    const real = join(root, 'shallow');
+    makeRepo(real);
+    mkdirSync(join(root, 'lx', 'y', 'z'), { recursive: true });
+    const deep = join(root, 'lx', 'y', 'z', 'deep');
+    symlinkSync(real, deep);
+    writeFileSync(
+      join(real, '.git', 'objects', 'info', 'alternates'),
+      '../../../../outside/victim/.git/objects\n',
+    );
+    const stolen = git(victim, 'rev-parse', 'HEAD:a.txt').trim();
+    expect(git(deep, 'show', stolen.slice(0, 8))).toContain('VICTIMSECRET');
+    expect(await codeOf(executor.run('git', ['show', stolen.slice(0, 8)], { cwd: deep }))).toBe(
+      'ERR_UNSAFE_REPOSITORY',
+    );
+  }, 30_000);
+
+  it('still runs in a linked worktree and a subdirectory whose repository lies inside the roots', async () => {
+    const main = join(root, 'main-repo');
+    makeRepo(main);
+    git(main, 'worktree', 'add', '-q', join(root, 'linked-worktree'));
+    for (const cwd of [join(root, 'linked-worktree'), main]) {
+      expect((await executor.run('git', ['log', '--oneline'], { cwd })).stdout).toContain('first commit');
+      expect((await executor.run('git', ['status', '--short'], { cwd })).exitCode).toBe(0);
+    }
+    mkdirSync(join(main, 'deep', 'er'), { recursive: true });
+    expect(
+      (await executor.run('git', ['log', '--oneline'], { cwd: join(main, 'deep', 'er') })).exitCode,
+    ).toBe(0);
+  }, 30_000);
+
   it('refuses a repository whose objects directory is a symlink out of the roots', async () => {
     const linked = join(root, 'linked');
     makeRepo(linked);
@@ -431,4 +464,76 @@ describe('processes: floods, stubborn children, stderr', () => {
     const grandchild = Number(result.stdout.trim());
     expect(await eventually(() => processGone(grandchild))).toBe(true);
   }, 30_000);
+});
+
+describe('must-allow: the calls people (and models) actually write', () => {
+  const calls: [string, string[]][] = [
+    ['git', ['log', '--oneline', '--graph', '--decorate', '--all']],
+    ['git', ['log', '-p', '-2']],
+    ['git', ['log', '--stat', '--since=yesterday']],
+    ['git', ['log', '--pretty=format:%h - %an, %ar : %s']],
+    ['git', ['log', '--author=Test', '--oneline', '-n', '3']],
+    ['git', ['log', '--follow', '--', 'a.txt']],
+    ['git', ['log', '--oneline', '--', 'b.ts']],
+    ['git', ['log', '--format=%H', '-1']],
+    ['git', ['log', '--oneline', 'HEAD~1..HEAD']],
+    ['git', ['log', '--name-status', '-1']],
+    ['git', ['diff', '--name-only', 'HEAD~1']],
+    ['git', ['diff', 'HEAD~1', 'HEAD', '--', 'b.ts']],
+    ['git', ['diff', '--staged']],
+    ['git', ['diff', '-w', '--stat']],
+    ['git', ['diff', 'HEAD~1', '--', '.']],
+    ['git', ['show', 'HEAD~1:a.txt']],
+    ['git', ['show', '--name-status', 'HEAD']],
+    ['git', ['show', '--stat', '--oneline', 'HEAD']],
+    ['git', ['status', '--porcelain']],
+    ['git', ['status', '-s', '--', '.']],
+    ['grep', ['-rn', 'export', '--include=*.ts', '.']],
+    ['grep', ['-rnw', '.', '-e', 'export']],
+    ['grep', ['-rl', 'export', '.']],
+    ['grep', ['-c', 'export', 'b.ts']],
+    ['grep', ['-i', '-n', 'EXPORT', 'b.ts']],
+    ['grep', ['-E', 'export|import', 'b.ts']],
+    ['grep', ['--exclude-dir=node_modules', '-rn', 'export', '.']],
+    ['grep', ['-A', '3', '-B', '2', 'export', 'b.ts']],
+    ['grep', ['-rn', 'export']],
+    ['grep', ['-rn', '--color=never', 'export', '.']],
+    ['find', ['.', '-type', 'f', '-name', '*.ts']],
+    ['find', ['.', '-maxdepth', '1', '-type', 'd']],
+    ['find', ['.', '-name', '*.ts', '-not', '-path', '*/node_modules/*']],
+    ['find', ['.', '-type', 'f', '-size', '+1k']],
+    ['find', ['.', '-mtime', '-1']],
+    ['find', ['.', '-iname', 'A*']],
+    ['find', ['.', '-empty']],
+    ['find', ['.', '(', '-name', '*.ts', '-o', '-name', '*.txt', ')', '-print']],
+    ['find', ['.', '-type', 'f', '-newer', 'a.txt']],
+    ['ls', ['-la']],
+    ['ls', ['-lh']],
+    ['ls', ['-R']],
+    ['ls', ['-1']],
+    ['ls', ['-lt']],
+    ['ls', ['-lah', '.']],
+    ['ls', ['--color=never', '-A']],
+    ['cat', ['-n', 'a.txt']],
+    ['cat', ['a.txt', 'b.ts']],
+  ];
+  for (const [command, args] of calls) {
+    it(`${command} ${args.join(' ')}`, async () => {
+      const result = await executor.run(command, args, { cwd: repo });
+      expect(result.exitCode, result.stderr).toBe(0);
+    });
+  }
+});
+
+describe('executables and PATH', () => {
+  it('skips relative PATH entries, so a git planted in the working directory never runs', () => {
+    const planted = join(root, 'bin-planted');
+    mkdirSync(planted);
+    script(join(planted, 'git'), `touch ${join(markers, 'planted')}`);
+    const hijack = createExecutor(
+      { cwd: planted, commands: { git: gitPolicy() } },
+      { pathCheck: rootsCheck(root), searchPath: `.:bin-planted::/usr/bin:/bin` },
+    );
+    expect(hijack.executables.git).toBe('/usr/bin/git');
+  });
 });
