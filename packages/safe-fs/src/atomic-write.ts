@@ -77,7 +77,14 @@ export async function atomicWrite(
     // The final bits, once the content is complete: a replaced file keeps its own, a new one gets
     // what open(0o666) would have given it. A metadata change on an open inode does no disk I/O, so it
     // is made synchronously.
-    fchmodSync(writing, mode ?? 0o666 & ~process.umask());
+    if (mode !== undefined) fchmodSync(writing, mode);
+    else {
+      try {
+        fchmodSync(writing, 0o666 & ~process.umask());
+      } catch {
+        // A file system with fixed permissions (vfat, some network mounts): its own bits apply.
+      }
+    }
     if (options.durable) await fdatasyncFd(writing);
     fd = undefined;
     // Closing a file that was just written (and synced, when durable) flushes nothing more locally.
