@@ -199,16 +199,17 @@ async function readAlternates(path: string): Promise<string | undefined> {
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw refused('repository alternates could not be checked');
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile() || stats.size > MAX_ALTERNATES_BYTES) {
-      throw refused('repository alternates could not be checked');
-    }
-    return await handle.readFile('utf8');
+    if (stats.isFile() && stats.size <= MAX_ALTERNATES_BYTES) return await handle.readFile('utf8');
+  } catch {
+    // Unreadable: refused below.
   } finally {
-    await handle.close();
+    await handle.close().catch(() => {});
   }
+  throw refused('repository alternates could not be checked');
 }

@@ -175,6 +175,21 @@ describe('git: a repository inside the roots that borrows one outside them', () 
     );
   }, 30_000);
 
+  it('refuses a repository whose path holds a newline (it could shift the located paths)', async () => {
+    const odd = join(root, `odd\n${root}`);
+    makeRepo(odd);
+    writeFileSync(join(odd, '.git', 'commondir'), `${join(victim, '.git')}\n`);
+    expect(await codeOf(executor.run('git', ['log'], { cwd: odd }))).toBe('ERR_UNSAFE_REPOSITORY');
+  }, 30_000);
+
+  it('refuses an alternates file that is not a regular file, and never blocks on a FIFO', async () => {
+    const piped = join(root, 'piped');
+    makeRepo(piped);
+    const fifo = join(piped, '.git', 'objects', 'info', 'alternates');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    expect(await codeOf(executor.run('git', ['log'], { cwd: piped }))).toBe('ERR_UNSAFE_REPOSITORY');
+  }, 30_000);
+
   it('still runs in a linked worktree and a subdirectory whose repository lies inside the roots', async () => {
     const main = join(root, 'main-repo');
     makeRepo(main);
