@@ -31,7 +31,7 @@ const partsOf = (absolute: string): string[] => absolute.split('/').filter((part
  */
 export function resolveRoots(roots: readonly (string | RootOptions)[]): Root[] {
   if (roots.length === 0) throw new ConfigError('ERR_INVALID_OPTIONS', 'safe-fs needs at least one root');
-  return roots.map((entry) => {
+  const resolved = roots.map((entry) => {
     const options: RootOptions = typeof entry === 'string' ? { path: entry } : entry;
     if (typeof options.path !== 'string' || options.path.length === 0 || options.path.includes('\0')) {
       throw new ConfigError('ERR_INVALID_OPTIONS', 'a root path must be a non-empty string');
@@ -59,6 +59,12 @@ export function resolveRoots(roots: readonly (string | RootOptions)[]): Root[] {
       realParts: partsOf(real),
     };
   });
+  // The same directory configured twice (under one spelling or two) is read-only if either entry
+  // says so: whichever entry a path matches, the stricter promise holds.
+  const readOnly = new Set(resolved.filter((root) => root.readOnly).map((root) => root.real));
+  return resolved.map((root) =>
+    !root.readOnly && readOnly.has(root.real) ? { ...root, readOnly: true } : root,
+  );
 }
 
 function startsWithParts(parts: readonly string[], prefix: readonly string[]): boolean {

@@ -617,4 +617,28 @@ describe('adversarial review probes', () => {
     expect(temps.length).toBeLessThanOrEqual(1);
     for (const temp of temps) expect(statSync(join(box.root, temp)).mode & 0o077).toBe(0);
   }, 30_000);
+  it('a directory configured twice, once read-only, is read-only whatever the order or spelling', async () => {
+    const box = sandbox();
+    writeFileSync(join(box.root, 'f.txt'), 'f');
+    symlinkSync(box.root, join(box.base, 'root-link'));
+    const link = join(box.base, 'root-link');
+    for (const roots of [
+      [box.root, { path: box.root, readOnly: true }],
+      [{ path: box.root, readOnly: true }, box.root],
+      [link, { path: box.root, readOnly: true }],
+      [box.root, { path: `${link}/`, readOnly: true }],
+    ]) {
+      const fs = createSafeFs({ roots });
+      const spelled = JSON.stringify(roots).includes('root-link');
+      for (const path of ['f.txt', join(box.root, 'f.txt'), ...(spelled ? [join(link, 'f.txt')] : [])]) {
+        expect(await codeOf(fs.writeFile(path, 'x')), `${JSON.stringify(roots)} ${path}`).toBe(
+          'ERR_READ_ONLY_ROOT',
+        );
+        expect(await codeOf(fs.remove(path))).toBe('ERR_READ_ONLY_ROOT');
+        expect(await fs.readText(path)).toBe('f');
+      }
+      expect(fs.roots.every((root) => root.readOnly)).toBe(true);
+    }
+    expect(readFileSync(join(box.root, 'f.txt'), 'utf8')).toBe('f');
+  });
 });
