@@ -239,7 +239,7 @@ function walkLevel(
         return at + 1;
       }
       if (inline !== undefined) {
-        emitOptionValue(w, entry.canonical, rule, inline, what);
+        emitOptionValue(w, entry.canonical, rule, inline, what, kind);
         return at + 1;
       }
       if (kind === 'optional') {
@@ -248,7 +248,7 @@ function walkLevel(
       }
       const next = all[at + 1];
       if (next === undefined) throw argumentRejected(`${entry.canonical} needs a value`);
-      emitOptionValue(w, entry.canonical, rule, next, what);
+      emitOptionValue(w, entry.canonical, rule, next, what, 'required');
       return at + 2;
     }
     // A short option or a bundle of them: `-abc`, `-n5`, `-n 5`.
@@ -266,7 +266,7 @@ function walkLevel(
       const what = `value of ${entry.canonical}`;
       const attached = arg.slice(offset + 1);
       if (attached.length > 0) {
-        emitOptionValue(w, entry.canonical, rule, attached, what);
+        emitOptionValue(w, entry.canonical, rule, attached, what, kind);
         return at + 1;
       }
       if (kind === 'optional') {
@@ -275,7 +275,7 @@ function walkLevel(
       }
       const next = all[at + 1];
       if (next === undefined) throw argumentRejected(`${entry.canonical} needs a value`);
-      emitOptionValue(w, entry.canonical, rule, next, what);
+      emitOptionValue(w, entry.canonical, rule, next, what, 'required');
       return at + 2;
     }
     return at + 1;
@@ -297,8 +297,10 @@ function walkLevel(
 }
 
 /**
- * Emits an option with its value in one unambiguous form: `--long=value` for long options, and
- * `-x` followed by the value as its own argument for short ones (getopt always consumes it).
+ * Emits an option with its value in one unambiguous form: `--long=value` for long options; for
+ * short ones `-x` followed by the value as its own argument when the value is required (getopt
+ * always consumes it), attached (`-xvalue`) when it is optional: getopt takes an optional value
+ * only attached, so a separate one would reach the program as an operand nobody judged as one.
  */
 function emitOptionValue(
   w: Walker,
@@ -306,9 +308,14 @@ function emitOptionValue(
   rule: ArgumentRule,
   value: string,
   what: string,
+  kind: 'required' | 'optional',
 ): void {
   if (canonical.startsWith('--')) {
     w.value(rule, value, what, `${canonical}=`);
+    return;
+  }
+  if (kind === 'optional') {
+    w.value(rule, value, what, canonical);
     return;
   }
   w.argv.push(canonical);

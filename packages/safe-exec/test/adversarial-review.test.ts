@@ -5,6 +5,7 @@ import { isWardenError } from '@mcp-warden/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   catPolicy,
+  checkArguments,
   createExecutor,
   type Executor,
   findPolicy,
@@ -550,5 +551,41 @@ describe('executables and PATH', () => {
       { pathCheck: rootsCheck(root), searchPath: `.:bin-planted::/usr/bin:/bin` },
     );
     expect(hijack.executables.git).toBe('/usr/bin/git');
+  });
+});
+
+describe('argument engine: a short option whose value is optional', () => {
+  it('keeps its value attached, so the value can never become an operand the program reads', async () => {
+    // A deployment's own git policy: `-M[<n>]` as a short canonical option with an optional value.
+    const base = gitPolicy();
+    const custom = {
+      ...base,
+      subcommands: {
+        ...base.subcommands,
+        diff: {
+          ...base.subcommands!.diff!,
+          options: { '-M': { value: 'optional' as const, rule: { type: 'text' as const } } },
+        },
+      },
+    };
+    const checked = checkArguments(custom, ['diff', '-M50'], { maxArgs: 64, maxArgLength: 4096 });
+    expect(checked.argv.slice(-1)).toEqual(['-M50']);
+    expect(
+      checkArguments(custom, ['diff', '-M'], { maxArgs: 64, maxArgLength: 4096 }).argv.slice(-1),
+    ).toEqual(['-M']);
+    // Split, the "value" was an unjudged operand: git diff <outside> a.txt turns into --no-index.
+    const loose = createExecutor({ cwd: repo, commands: { git: custom } }, { pathCheck: rootsCheck(root) });
+    const result = await loose.run('git', ['diff', '-M../../outside/secret.txt', 'a.txt']);
+    expect(result.stdout).not.toContain('TOPSECRET');
+  });
+
+  it('marks a path value kept attached to a short option for the path check', () => {
+    const policy = {
+      executable: 'cat',
+      options: { '-F': { value: 'optional' as const, rule: { type: 'path' as const } } },
+    };
+    const checked = checkArguments(policy, ['-Fsome/file'], { maxArgs: 64, maxArgLength: 4096 });
+    expect(checked.argv).toEqual(['-Fsome/file']);
+    expect(checked.paths).toEqual([{ index: 0, prefix: '-F' }]);
   });
 });
