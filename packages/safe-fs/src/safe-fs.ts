@@ -131,6 +131,9 @@ interface Split {
   readonly name: string | undefined;
 }
 
+/** Longest path the kernel takes, in bytes with the terminating NUL (Linux; macOS allows 1,024). */
+const PATH_MAX = 4096;
+
 const READ_FLAGS = O.RDONLY | O.NOFOLLOW | O.NONBLOCK | O.NOCTTY;
 const DIR_FLAGS = O.RDONLY | O.DIRECTORY | O.NONBLOCK | O.NOCTTY;
 
@@ -330,6 +333,9 @@ export class SafeFs {
       const root = rootContaining(landed.path, this.#roots);
       if (root === undefined) throw safeFsError('ERR_SYMLINK_ESCAPE', 'resolved_outside_roots');
       if (options.intent === 'write' && root.readOnly) throw safeFsError('ERR_READ_ONLY_ROOT', 'read_only');
+      // A path no system call could use (Linux PATH_MAX, with its NUL): what every other operation
+      // answers for it, rather than a string that fails later elsewhere.
+      if (Buffer.byteLength(landed.path) >= PATH_MAX) throw safeFsError('ERR_INVALID_PATH', 'path_too_long');
       return landed.path;
     });
   }

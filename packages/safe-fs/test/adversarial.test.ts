@@ -272,6 +272,10 @@ describe('adversarial review probes', () => {
     ]) {
       expect(await codeOf(op())).toBe('ERR_INVALID_PATH');
     }
+    // resolve (a check, not a use) answers the same for a path longer than the kernel takes
+    expect(await codeOf(loose.resolve(`${'d/'.repeat(3000)}x`))).toBe('ERR_INVALID_PATH');
+    expect(await codeOf(fs.resolve(`${'d/'.repeat(2047)}x`))).toBe('ERR_INVALID_PATH');
+    expect(await fs.resolve(`${'d/'.repeat(1000)}x`)).toBe(join(box.root, `${'d/'.repeat(1000)}x`));
   });
 
   it('empty, ., ~, backslashes and spaces: refused or literal, never expanded', async () => {
