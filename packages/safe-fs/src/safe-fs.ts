@@ -790,7 +790,8 @@ export class SafeFs {
       const real = dir.real === '/' ? `/${name}` : `${dir.real}/${name}`;
       // A root, or a directory holding one (a nested, perhaps read-only, root): never removed.
       if (this.#holdsRoot(real)) throw safeFsError('ERR_ROOT_OPERATION', 'remove_root');
-      if (options.recursive) await removeTree(dir.fd, dir.real, name, 0, options.signal);
+      // Only `true` removes a tree: a loosely validated `'false'` or `1` must not delete one.
+      if (options.recursive === true) await removeTree(dir.fd, dir.real, name, 0, options.signal);
       else await rmdir(entry);
     } finally {
       closeQuietly(dir.fd);

@@ -645,4 +645,18 @@ describe('adversarial review probes', () => {
     }
     expect(readFileSync(join(box.root, 'f.txt'), 'utf8')).toBe('f');
   });
+  it('only recursive: true removes a tree (a loosely validated "false" or 1 does not)', async () => {
+    const box = sandbox();
+    mkdirSync(join(box.root, 'tree', 'sub'), { recursive: true });
+    writeFileSync(join(box.root, 'tree', 'sub', 'f.txt'), 'f');
+    const fs = safeFsFor(box);
+    for (const recursive of ['false', 1, 'yes', {}] as unknown as boolean[]) {
+      expect(await codeOf(fs.remove('tree', { recursive })), String(recursive)).toBe(
+        'ERR_DIRECTORY_NOT_EMPTY',
+      );
+    }
+    expect(readFileSync(join(box.root, 'tree', 'sub', 'f.txt'), 'utf8')).toBe('f');
+    await fs.remove('tree', { recursive: true });
+    expect(existsSync(join(box.root, 'tree'))).toBe(false);
+  });
 });
