@@ -16,6 +16,7 @@ import { type ExecResult, runChild } from './child-run.js';
 import { type ResolvedExecutable, resolveExecutable } from './executable.js';
 import { checkGitRepository, SAFE_REPOSITORY_CONFIG } from './git-repository-check.js';
 import { type OutputChunk, OutputQueue } from './output-queue.js';
+import { physicalPath } from './physical-path.js';
 import type { ExecPolicy } from './policy.js';
 import { parseExecPolicy } from './policy-validation.js';
 
@@ -234,13 +235,15 @@ export function createExecutor(policy: ExecPolicy, options: ExecutorOptions = {}
       const argv = [...checked.argv];
       for (const reference of checked.paths) {
         const value = argv[reference.index]!.slice(reference.prefix.length);
-        const verdict = await checkPath(resolve(cwd, value), { purpose: 'argument', command });
+        // Judge what the program will open: `link/..` is where the link leads, then up.
+        const target = await physicalPath(cwd, value);
+        const verdict = await checkPath(target, { purpose: 'argument', command });
         if (verdict === false) {
           throw new ExecError('ERR_ARGUMENT_REJECTED', 'argument rejected: path outside the allowed roots', {
             data: { reason: 'path outside roots' },
           });
         }
-        if (verdict !== resolve(cwd, value)) argv[reference.index] = `${reference.prefix}${verdict}`;
+        if (verdict !== target) argv[reference.index] = `${reference.prefix}${verdict}`;
       }
       const stdin = encodeStdin(runOptions.stdin, limits.maxStdinBytes);
       const env = buildChildEnvironment(parentEnv, envInherit, envSet, policy.env ?? {});

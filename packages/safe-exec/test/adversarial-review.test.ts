@@ -405,6 +405,38 @@ describe('find, grep, ls, cat: probes that hold', () => {
   });
 });
 
+describe('path arguments: `..` after a symlink', () => {
+  // repo/escape -> outside. The kernel resolves `escape/..` to the parent of `outside`; a lexical
+  // resolve() to repo/. The path check must judge what the program will open.
+  it('the kernel resolves escape/.. physically (the threat is real)', () => {
+    const plain = spawnSync('cat', ['escape/../outside/secret.txt'], { cwd: repo, encoding: 'utf8' });
+    expect(plain.stdout).toBe('TOPSECRET\n');
+  });
+
+  const probes: [string, string[]][] = [
+    ['cat', ['escape/../outside/secret.txt']],
+    ['grep', ['-r', 'TOPSECRET', 'escape/..']],
+    ['grep', ['-f', 'escape/../outside/secret.txt', 'a.txt']],
+    ['find', ['escape/..', '-name', 'secret.txt']],
+    ['find', ['.', '-newer', 'escape/../outside/secret.txt']],
+    ['ls', ['escape/../outside']],
+  ];
+  for (const [command, args] of probes) {
+    it(`${command} ${args.join(' ')} is judged where the kernel goes`, async () => {
+      const code = await codeOf(executor.run(command, args, { cwd: repo }));
+      expect(code).toBe('ERR_ARGUMENT_REJECTED');
+    });
+  }
+
+  it('still accepts .. that stays inside the roots', async () => {
+    mkdirSync(join(repo, 'sub'), { recursive: true });
+    const sub = join(repo, 'sub');
+    expect((await executor.run('cat', ['../a.txt'], { cwd: sub })).stdout).toBe('one\n');
+    expect((await executor.run('grep', ['-c', 'one', '../sub/../a.txt'], { cwd: sub })).stdout).toBe('1\n');
+    expect((await executor.run('ls', ['./../sub/..'], { cwd: sub })).stdout).toContain('a.txt');
+  });
+});
+
 describe('must-allow: ordinary calls', () => {
   it('git status/log/diff/show inside the root', async () => {
     const cwd = repo;
@@ -539,6 +571,26 @@ describe('must-allow: the calls people (and models) actually write', () => {
       expect(result.exitCode, result.stderr).toBe(0);
     });
   }
+});
+
+describe('processes: a child that stops itself or closes its output', () => {
+  it('ends a stopped child (SIGSTOP) and one that closed its pipes, at the timeout', async () => {
+    const stopper = script(join(dir.path, 'stopper'), 'echo $$; kill -STOP $$; echo never');
+    const closer = script(join(dir.path, 'closer'), 'exec >&- 2>&-; sleep 600');
+    const limited = createExecutor({
+      cwd: root,
+      timeoutMs: 500,
+      killGraceMs: 200,
+      commands: { stopper: { executable: stopper }, closer: { executable: closer } },
+    });
+    const stopped = await limited.run('stopper', []);
+    expect(stopped.timedOut).toBe(true);
+    expect(stopped.stdout).not.toContain('never');
+    expect(await eventually(() => processGone(Number(stopped.stdout.trim())))).toBe(true);
+    const closed = await limited.run('closer', []);
+    expect(closed.timedOut).toBe(true);
+    expect(limited.running).toBe(0);
+  }, 30_000);
 });
 
 describe('executables and PATH', () => {
