@@ -3,6 +3,7 @@ import { open, realpath } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ExecError } from '@mcp-warden/core';
 import { runChild } from './child-run.js';
+import { physicalPath } from './physical-path.js';
 
 /**
  * Repository config keys the `git` preflight accepts (lower-case; `*` stands for the subsection).
@@ -134,12 +135,10 @@ export async function checkGitRepository(spec: GitPreflightSpec): Promise<void> 
   }
   // The common dir (`commondir` file: config, refs, objects) and the object store may lie
   // elsewhere than the git dir; both are plain text away from a repository outside the roots.
-  const [gitDir, topLevel, commonDir, objectsDir] = lines.map((line) => resolve(spec.cwd, line)) as [
-    string,
-    string,
-    string,
-    string,
-  ];
+  // Relative lines are relative to git's (physical) working directory: resolve them as the kernel does.
+  const [gitDir, topLevel, commonDir, objectsDir] = (await Promise.all(
+    lines.slice(0, 4).map((line) => physicalPath(spec.cwd, line)),
+  )) as [string, string, string, string];
   for (const path of [topLevel, gitDir, commonDir, objectsDir]) {
     if (!(await spec.checkPath(path))) throw refused('repository outside the allowed roots');
   }

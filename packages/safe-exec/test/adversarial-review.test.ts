@@ -119,6 +119,20 @@ describe('git: a repository inside the roots that borrows one outside them', () 
     }
   }, 30_000);
 
+  it('refuses a .git file or a .git symlink that leads to a repository outside the roots', async () => {
+    const pointer = join(root, 'pointer');
+    mkdirSync(pointer);
+    writeFileSync(join(pointer, '.git'), `gitdir: ${join(victim, '.git')}\n`);
+    expect(git(pointer, 'log', '-p')).toContain('VICTIMSECRET');
+    expect(await codeOf(executor.run('git', ['log', '-p'], { cwd: pointer }))).toBe('ERR_UNSAFE_REPOSITORY');
+    const linkedGit = join(root, 'linked-git');
+    mkdirSync(linkedGit);
+    symlinkSync(join(victim, '.git'), join(linkedGit, '.git'));
+    expect(await codeOf(executor.run('git', ['log', '-p'], { cwd: linkedGit }))).toBe(
+      'ERR_UNSAFE_REPOSITORY',
+    );
+  }, 30_000);
+
   it('refuses a repository whose object alternates point outside the roots', async () => {
     const borrowing = join(root, 'borrowing');
     makeRepo(borrowing);
@@ -189,6 +203,24 @@ describe('git: a repository inside the roots that borrows one outside them', () 
     const fifo = join(piped, '.git', 'objects', 'info', 'alternates');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     expect(await codeOf(executor.run('git', ['log'], { cwd: piped }))).toBe('ERR_UNSAFE_REPOSITORY');
+  }, 30_000);
+
+  it('resolves the relative paths git prints from its physical working directory', async () => {
+    // Run from a subdirectory reached through a symlink: git prints `../.git/objects`, relative to
+    // the real subdirectory; resolved from the symlinked path it would name a harmless place.
+    const holder = join(root, 'objlinked');
+    makeRepo(holder);
+    mkdirSync(join(holder, 'sub'));
+    rmSync(join(holder, '.git', 'objects'), { recursive: true });
+    symlinkSync(join(victim, '.git', 'objects'), join(holder, '.git', 'objects'));
+    mkdirSync(join(root, 'sl', 'a', 'b'), { recursive: true });
+    const via = join(root, 'sl', 'a', 'b', 'ss');
+    symlinkSync(join(holder, 'sub'), via);
+    const stolen = git(victim, 'rev-parse', 'HEAD:a.txt').trim();
+    expect(git(via, 'show', stolen.slice(0, 8))).toContain('VICTIMSECRET');
+    expect(await codeOf(executor.run('git', ['show', stolen.slice(0, 8)], { cwd: via }))).toBe(
+      'ERR_UNSAFE_REPOSITORY',
+    );
   }, 30_000);
 
   it('still runs in a linked worktree and a subdirectory whose repository lies inside the roots', async () => {
