@@ -57,7 +57,8 @@ export interface OptionSpec {
   readonly aliases?: readonly string[];
   /**
    * Whether the option takes a value: `none` (default), `required` (`--opt=v`, `--opt v`, `-ov`,
-   * `-o v`), or `optional` (only attached: `--opt=v`, `-ov`; GNU semantics).
+   * `-o v`), or `optional` (only attached: `--opt=v`, `-ov`; GNU semantics). The program receives
+   * `--opt=v` for a long canonical name; for a short one `-o v` when required, `-ov` when optional.
    */
   readonly value?: 'none' | 'required' | 'optional';
   /** How the value is judged. Default: `{ type: 'text' }`. */

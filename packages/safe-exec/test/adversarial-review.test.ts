@@ -12,6 +12,7 @@ import {
   gitPolicy,
   grepPolicy,
   lsPolicy,
+  rgPolicy,
 } from '../src/index.js';
 import { eventually, processGone, rootsCheck, script, tempDir } from './helpers.js';
 
@@ -671,5 +672,61 @@ describe('argument engine: a short option whose value is optional', () => {
     const checked = checkArguments(policy, ['-Fsome/file'], { maxArgs: 64, maxArgLength: 4096 });
     expect(checked.argv).toEqual(['-Fsome/file']);
     expect(checked.paths).toEqual([{ index: 0, prefix: '-F' }]);
+  });
+});
+
+describe('rg and limits: probes that hold', () => {
+  const limits = { maxArgs: 64, maxArgLength: 4096 };
+  const codeOfCheck = (args: string[]): string => {
+    try {
+      checkArguments(rgPolicy(), args, limits);
+      return 'ok';
+    } catch (error) {
+      return isWardenError(error) ? error.code : 'thrown';
+    }
+  };
+
+  it('rg refuses --pre, --pre-glob, --search-zip, --ignore-file, --hostname-bin, --follow in every spelling', () => {
+    for (const args of [
+      ['--pre=sh', 'x'],
+      ['--pre', 'sh', 'x'],
+      ['--pr=sh', 'x'],
+      ['--pre-glob=*', 'x'],
+      ['-z', 'x'],
+      ['-iz', 'x'],
+      ['--search-zip', 'x'],
+      ['--search-z', 'x'],
+      ['--ignore-file=/etc/passwd', 'x'],
+      ['--ignore-file', '/etc/passwd', 'x'],
+      ['--hostname-bin=/bin/sh', 'x'],
+      ['-L', 'x'],
+      ['--follow', 'x'],
+      ['--no-config', '--pre=sh', 'x'],
+      ['x', '--', '--pre=sh'],
+    ]) {
+      expect(['ERR_FLAG_NOT_ALLOWED', 'ERR_ARGUMENT_REJECTED'], args.join(' ')).toContain(codeOfCheck(args));
+    }
+  });
+
+  it('rg marks -f and every operand for the path check', () => {
+    expect(checkArguments(rgPolicy(), ['-f', '/etc/shadow', 'x'], limits).paths).toHaveLength(2);
+    expect(checkArguments(rgPolicy(), ['--files', 'a', 'b'], limits).paths).toHaveLength(2);
+  });
+
+  it('refuses too many and too long arguments before anything runs', async () => {
+    expect(
+      await codeOf(
+        executor.run(
+          'ls',
+          Array.from({ length: 65 }, () => '.'),
+        ),
+      ),
+    ).toBe('ERR_ARGUMENT_REJECTED');
+    expect(await codeOf(executor.run('grep', ['x'.repeat(5000), 'a.txt'], { cwd: repo }))).toBe(
+      'ERR_ARGUMENT_REJECTED',
+    );
+    expect(await codeOf(executor.run('grep', ['x', 'a.txt', 42 as unknown as string], { cwd: repo }))).toBe(
+      'ERR_ARGUMENT_REJECTED',
+    );
   });
 });
