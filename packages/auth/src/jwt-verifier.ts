@@ -324,6 +324,20 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     return headerEntry(token.slice(0, dot));
   };
 
+  // The `scope` string repeats across a client's tokens, so the list read from the last one is reused:
+  // frozen, so tokens sharing it cannot change each other's scopes. Only a valid `scope` string (and no
+  // `scp`) is remembered; every other shape is read afresh by scopesFromClaims, which refuses bad ones.
+  let lastScope: { readonly text: string; readonly scopes: readonly string[] } | undefined;
+  const scopesOf = (payload: Readonly<Record<string, unknown>>): readonly string[] => {
+    const { scope, scp } = payload;
+    if (typeof scope !== 'string' || scp !== undefined) return scopesFromClaims(payload);
+    const last = lastScope;
+    if (last !== undefined && last.text === scope) return last.scopes;
+    const scopes = Object.freeze(scopesFromClaims(payload));
+    lastScope = { text: scope, scopes };
+    return scopes;
+  };
+
   const finish = (result: Awaited<ReturnType<typeof jwtVerify>>, nowMs: number): VerifiedToken => {
     const { payload, protectedHeader } = result;
     const nowSec = nowMs / 1000;
@@ -345,7 +359,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       subject: identity,
       clientId: (clientIdClaim as string | undefined) ?? identity,
       issuer: payload.iss as string,
-      scopes: scopesFromClaims(payload as Record<string, unknown>),
+      scopes: scopesOf(payload as Record<string, unknown>),
       expiresAt: payload.exp as number,
       claims: payload,
       header: protectedHeader,
@@ -441,6 +455,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       cache?.clear();
       headers.clear();
       lastHeader = undefined;
+      lastScope = undefined;
       await Promise.all(resolvers.map((resolver) => resolver.reload()));
       cache?.clear();
     },

@@ -107,6 +107,24 @@ describe('claims checks', () => {
     );
   });
 
+  it('reuses the scopes of a repeated scope string (frozen) and still reads each token afresh', async () => {
+    const key = await makeKey('HS256');
+    const v = verifierFor(key);
+    const a = await v.verify(await sign(key, { scope: 'a b a' }));
+    const b = await v.verify(await sign(key, { scope: 'a b a', sub: 'user-2' }));
+    expect(a.scopes).toEqual(['a', 'b']);
+    expect(b.scopes).toBe(a.scopes);
+    expect(Object.isFrozen(b.scopes)).toBe(true);
+    expect(b.subject).toBe('user-2');
+    // A different string, an added scp, a bad string after a good one: each read afresh.
+    expect((await v.verify(await sign(key, { scope: 'a c' }))).scopes).toEqual(['a', 'c']);
+    expect((await v.verify(await sign(key, { scope: 'a c', scp: ['d'] }))).scopes).toEqual(['a', 'c', 'd']);
+    expect(await codeOf(v.verify(await sign(key, { scope: 'a "c' })))).toBe('ERR_TOKEN_CLAIM_INVALID');
+    expect(await codeOf(v.verify(await sign(key, { scope: 'a c', scp: 5 })))).toBe('ERR_TOKEN_CLAIM_INVALID');
+    expect((await v.verify(await sign(key, { scope: 'a c' }))).scopes).toEqual(['a', 'c']);
+    expect((await v.verify(await sign(key, { scope: undefined }))).scopes).toEqual([]);
+  });
+
   it('uses azp or sub as client id when client_id is absent', async () => {
     const key = await makeKey('ES256');
     const v = verifierFor(key);
