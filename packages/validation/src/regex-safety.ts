@@ -185,18 +185,22 @@ const SAMPLES: readonly string[] = [
 
 const SMALL_REPEAT = 10;
 
-function hasLongRepetition(node: Node): boolean {
+/**
+ * The largest product of repetition counts along any nesting path inside `node` (1 without repetition):
+ * `(?:a{1,10}){1,10}` repeats its atom up to 100 times, although each level alone is short.
+ */
+function repeatProduct(node: Node): number {
   switch (node.t) {
     case 'quant':
-      return node.max > SMALL_REPEAT || hasLongRepetition(node.body);
+      return node.max * repeatProduct(node.body);
     case 'group':
-      return hasLongRepetition(node.body);
+      return repeatProduct(node.body);
     case 'seq':
-      return node.items.some(hasLongRepetition);
+      return node.items.reduce((most, item) => Math.max(most, repeatProduct(item)), 1);
     case 'alt':
-      return node.alts.some(hasLongRepetition);
+      return node.alts.reduce((most, alt) => Math.max(most, repeatProduct(alt)), 1);
     default:
-      return false;
+      return 1;
   }
 }
 
@@ -301,9 +305,10 @@ class Analyzer {
         if (node.max === 0) return;
         const body = this.first(node.body);
         const repeats = node.max > 1;
-        // A short, fixed repetition of a body without unbounded parts (`(?:25[0-5]|1?\d?\d)\.){3}`) can
-        // only multiply a constant amount of ambiguity: it does not count as a loop.
-        const loop = repeats && (node.max > SMALL_REPEAT || hasLongRepetition(node.body));
+        // A short repetition of a body without long parts (`(?:25[0-5]|1?\d?\d)\.){3}`) can only multiply
+        // a small constant amount of ambiguity: it does not count as a loop. "Short" is judged on the
+        // product of the nested counts, so `(?:a{1,10}){1,10}` (up to 100 repetitions) is a loop.
+        const loop = repeats && node.max * repeatProduct(node.body) > SMALL_REPEAT;
         if (node.max > node.min && (body & follow) !== 0n) {
           // The repetition can either go on or stop on the same character: two ways to match.
           if (loops > 0) this.reasons.add('nested repetition that can match the same text in several ways');
@@ -326,8 +331,9 @@ class Analyzer {
  * - more than `maxAmbiguousRepetitions` (default 2) ambiguous repetitions in sequence (`.*a.*b.*c`):
  *   high-degree polynomial;
  * - the `g` and `y` flags (stateful `test`), and sources longer than `maxLength`.
- * Repetitions of at most 10 whose body has no longer repetition are not loops (their ambiguity is a
- * constant factor), and only repetitions longer than 10 count towards the chain.
+ * Repetitions whose nested counts multiply to at most 10 (`(\.\d{1,3}){3}`) are not loops (their
+ * ambiguity is a constant factor); `(?:a{1,10}){1,10}` is. Only repetitions longer than 10 count
+ * towards the chain.
  * It allows one or two ambiguous repetitions outside loops (`^.*foo.*$`, quadratic at worst): keep
  * the input length bounded, as `boundedString` does. Character sets are compared on a sample alphabet
  * (ASCII plus representatives of other scripts), so overlap outside it may be missed.
