@@ -53,17 +53,17 @@ export interface SanitizedText {
   readonly changed: boolean;
 }
 
-// Any character that may start a finding (astral ones by their high surrogate: U+E0000–E03FF, U+1D000–
-// U+1D3FF), or a lone surrogate. Text without one is returned as is: the common case costs one regex test.
+// Any character that may start a finding (astral ones by their high surrogate: U+E0000–E0FFF, U+1D000–
+// U+1D3FF, U+1BC00–1BFFF), or a lone surrogate. Text without one is returned as is: the common case costs one regex test.
 const SUSPECT =
   // biome-ignore lint/suspicious/noControlCharactersInRegex lint/suspicious/noMisleadingCharacterClass: finding control characters is the point; U+034F stands alone on purpose
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]|[\udb40\ud834]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb]|[\udb40-\udb43\ud834\ud82f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 // One character class, so the common case (no suspect at all) is a single fast scan; any surrogate
 // sends the text on to the precise test above.
 const SUSPECT_BMP_OR_SURROGATE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex lint/suspicious/noMisleadingCharacterClass: finding control characters is the point; U+034F stands alone on purpose
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\ud800-\udfff]/;
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\ud800-\udfff]/;
 
 const ESC = 0x1b;
 const BEL = 0x07;
@@ -100,13 +100,16 @@ function kindOf(cp: number): HiddenKind | undefined {
     return 'bidi';
   }
   if (cp === 0x2060 || cp === 0xfeff) return 'zero_width';
-  if ((cp >= 0x2061 && cp <= 0x2064) || (cp >= 0x206a && cp <= 0x206f)) return 'invisible';
-  if (cp === 0x3164 || cp === 0xffa0 || (cp >= 0xfff9 && cp <= 0xfffb)) return 'invisible';
+  if ((cp >= 0x2061 && cp <= 0x2065) || (cp >= 0x206a && cp <= 0x206f)) return 'invisible';
+  if (cp === 0x3164 || cp === 0xffa0 || (cp >= 0xfff0 && cp <= 0xfffb)) return 'invisible';
   if (cp >= 0xfe00 && cp <= 0xfe0f) return 'variation_selector';
   if (cp >= 0xd800 && cp <= 0xdfff) return 'lone_surrogate';
   if (cp >= 0x1d173 && cp <= 0x1d17a) return 'invisible';
+  if (cp >= 0x1bca0 && cp <= 0x1bca3) return 'invisible'; // shorthand format controls
   if (cp >= 0xe0000 && cp <= 0xe007f) return 'tag';
   if (cp >= 0xe0100 && cp <= 0xe01ef) return 'variation_selector';
+  // The rest of U+E0000–E0FFF is reserved default-ignorable: displayed as nothing, whenever assigned.
+  if (cp >= 0xe0080 && cp <= 0xe0fff) return 'invisible';
   return undefined;
 }
 
