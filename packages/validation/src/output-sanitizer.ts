@@ -96,29 +96,50 @@ class ResultWalker {
     return true;
   }
 
-  /** Strings anywhere in structured content: sanitised, not truncated (it must still match its schema). */
+  /**
+   * Strings anywhere in structured content or `_meta`: sanitised, not truncated (it must still match its
+   * schema). Iterative, and each object is copied once however often it is referenced, so the work is
+   * linear in the distinct values and every string is reached (nothing is left unsanitised).
+   */
   structured(value: unknown): unknown {
-    const root = { value };
-    const stack: [Record<string, unknown> | unknown[], string | number][] = [[root, 'value']];
-    let budget = 100_000;
-    while (stack.length > 0 && budget-- > 0) {
-      const [holder, key] = stack.pop()!;
-      const current = (holder as Record<string | number, unknown>)[key];
-      if (typeof current === 'string') {
-        const clean = sanitizeText(current, this.options);
-        mergeReports(this.removed, clean.removed);
-        (holder as Record<string | number, unknown>)[key] = clean.text;
-      } else if (Array.isArray(current)) {
-        const copy = [...current];
-        (holder as Record<string | number, unknown>)[key] = copy;
-        for (let index = 0; index < copy.length; index++) stack.push([copy, index]);
-      } else if (typeof current === 'object' && current !== null) {
-        const copy: Record<string, unknown> = { ...current };
-        (holder as Record<string | number, unknown>)[key] = copy;
-        for (const name of Object.keys(copy)) stack.push([copy, name]);
+    if (typeof value === 'string') return this.clean(value);
+    if (typeof value !== 'object' || value === null) return value;
+    const copies = new Map<object, Record<string | number, unknown>>();
+    const copyOf = (original: object): Record<string | number, unknown> => {
+      let copy = copies.get(original);
+      if (copy === undefined) {
+        copy = (Array.isArray(original) ? [...original] : { ...original }) as Record<
+          string | number,
+          unknown
+        >;
+        copies.set(original, copy);
+        pending.push(copy);
+      }
+      return copy;
+    };
+    const pending: Record<string | number, unknown>[] = [];
+    const root = copyOf(value);
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      for (const key of Object.keys(next)) {
+        const current = next[key];
+        if (typeof current === 'string') next[key] = this.clean(current);
+        else if (typeof current === 'object' && current !== null) next[key] = copyOf(current);
       }
     }
-    return root.value;
+    return root;
+  }
+
+  /** Sanitises one string that is not counted against the text cap (URIs, `_meta`, structured content). */
+  private clean(value: string): string {
+    if (!mayNeedSanitizing(value)) return value;
+    const clean = sanitizeText(value, this.options);
+    mergeReports(this.removed, clean.removed);
+    return clean.text;
+  }
+
+  /** Sanitises `holder[key]` when it is a string or holds strings (`_meta`, `uri`), in place. */
+  meta(holder: Record<string, unknown>, key: string): void {
+    if (holder[key] !== undefined) holder[key] = this.structured(holder[key]);
   }
 
   /** One content block (tool result content, prompt message content). */
@@ -136,6 +157,8 @@ class ResultWalker {
     if (typeof copy.title === 'string') this.text(copy, 'title');
     if (typeof copy.name === 'string') this.text(copy, 'name');
     if (typeof copy.description === 'string') this.text(copy, 'description');
+    if (typeof copy.uri === 'string') this.meta(copy, 'uri');
+    this.meta(copy, '_meta');
     return copy;
   }
 
@@ -143,6 +166,8 @@ class ResultWalker {
     const copy: Record<string, unknown> = { ...(contents as Record<string, unknown>) };
     this.text(copy, 'text');
     if (!this.binary(copy, 'blob')) return undefined;
+    if (typeof copy.uri === 'string') this.meta(copy, 'uri');
+    this.meta(copy, '_meta');
     return copy;
   }
 
@@ -160,7 +185,8 @@ export function isCleanTextResult(result: CallResult, maxTextChars: number): boo
     !Array.isArray(content) ||
     'structuredContent' in result ||
     'contents' in result ||
-    'messages' in result
+    'messages' in result ||
+    '_meta' in result
   ) {
     return false;
   }
@@ -168,9 +194,10 @@ export function isCleanTextResult(result: CallResult, maxTextChars: number): boo
   let total = 0;
   for (const block of content as unknown[]) {
     if (typeof block !== 'object' || block === null) return false;
-    const { type, text, title, name, description } = block as Record<string, unknown>;
+    const { type, text, title, name, description, _meta } = block as Record<string, unknown>;
     if (type !== 'text' || typeof text !== 'string') return false;
-    if (title !== undefined || name !== undefined || description !== undefined) return false;
+    if (title !== undefined || name !== undefined || description !== undefined || _meta !== undefined)
+      return false;
     total += text.length;
     if (total > maxTextChars || mayNeedSanitizing(text)) return false;
   }
@@ -215,6 +242,7 @@ export function sanitizeResult<T extends CallResult>(
     });
   }
   if (typeof copy.description === 'string') walker.text(copy, 'description');
+  walker.meta(copy, '_meta');
   walker.finish();
   return {
     result: copy as T,

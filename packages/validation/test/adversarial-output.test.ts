@@ -49,3 +49,90 @@ describe('adversarial: default-ignorable code points outside the listed ranges',
     }
   });
 });
+
+function guardedServer() {
+  const events = memorySink();
+  const mcp = new McpServer({ name: 'out', version: '1.0.0' });
+  secureMcpServer(mcp, { guards: [validationGuard()], events });
+  return { mcp, events };
+}
+
+describe('adversarial: output fields a client shows or a model reads', () => {
+  it('sanitises every string of a structuredContent with more than 100,000 values (no budget that fails open)', async () => {
+    const items = Array.from({ length: 100_005 }, (_, index) =>
+      index === 0 ? `${ESC}]0;pwned\u0007` : 'ok',
+    );
+    const direct = sanitizeResult({ content: [], structuredContent: { items } });
+    expect((direct.result.structuredContent as { items: string[] }).items[0]).toBe('');
+    expect(direct.removed).toEqual({ ansi: 1 });
+
+    const { mcp, events } = guardedServer();
+    mcp.registerTool('dump', {}, async () => ({
+      content: [{ type: 'text', text: 'many' }],
+      structuredContent: { items: items.map((item, index) => (index === 99_999 ? `x\u{E0041}` : item)) },
+    }));
+    const client = await connect(mcp);
+    const result = await client.callTool({ name: 'dump', arguments: {} });
+    const received = (result.structuredContent as { items: string[] }).items;
+    expect(received[0]).toBe('');
+    expect(received[99_999]).toBe('x');
+    expect(JSON.stringify(received)).not.toMatch(/[\u001b\u0007]|\udb40/);
+    expect(events.events.at(-1)).toMatchObject({ type: 'malicious_output' });
+    await client.close();
+  });
+
+  it('sanitises a structuredContent with shared references once per object, in linear time', () => {
+    let shared: unknown = { text: `${ESC}[2Jsecret` };
+    for (let level = 0; level < 40; level++) shared = { a: shared, b: shared }; // 2^40 paths, 41 objects
+    const { result } = sanitizeResult({ content: [], structuredContent: { root: shared } });
+    let node = (result.structuredContent as { root: Record<string, unknown> }).root;
+    for (let level = 0; level < 40; level++) node = node.b as Record<string, unknown>;
+    expect(node).toEqual({ text: 'secret' });
+  });
+
+  it('sanitises _meta of the result, of content blocks and of resource contents, and URIs of links', async () => {
+    const { mcp, events } = guardedServer();
+    mcp.registerTool('meta', {}, async () => ({
+      _meta: { note: `${ESC}]52;c;cm0gLXJmIH4=\u0007clean`, nested: [{ deep: 'a\u202eb' }] },
+      content: [
+        { type: 'text', text: 'ok', _meta: { hint: `ig\u{E0049}\u{E0047}nore` } },
+        { type: 'resource_link', uri: `https://example.com/${ESC}[8mx`, name: 'doc' },
+        {
+          type: 'resource',
+          resource: { uri: 'mem://a', text: 'body', _meta: { title: `t${ESC}]0;x\u0007` } },
+        },
+      ],
+    }));
+    mcp.registerResource('doc', 'mem://doc', {}, async () => ({
+      _meta: { source: `s\u200bx` },
+      contents: [{ uri: 'mem://doc', text: 'doc', _meta: { author: `${ESC}[31mbob` } }],
+    }));
+    const client = await connect(mcp);
+    const result = await client.callTool({ name: 'meta', arguments: {} });
+    const all = JSON.stringify(result);
+    expect(all).not.toMatch(/[\u001b\u0007\u202e\u200b]|\udb40/);
+    expect(result._meta).toEqual({ note: 'clean', nested: [{ deep: 'ab' }] });
+    expect(textOf(result)).toBe('ok');
+    const read = await client.readResource({ uri: 'mem://doc' });
+    expect(JSON.stringify(read)).not.toMatch(/[\u001b\u200b]/);
+    expect(read.contents[0]?._meta).toEqual({ author: 'bob' });
+    expect(events.events.filter((event) => event.type === 'malicious_output')).toHaveLength(2);
+    await client.close();
+  });
+
+  it('leaves clean _meta, URIs and emoji in structured content untouched (must-allow)', async () => {
+    const { mcp, events } = guardedServer();
+    const structured = { list: ['👨‍👩‍👧', 'مرحبا', 'שלום', '中文', 'हिन्दी', 'tab\there', 'line\nbreak'] };
+    mcp.registerTool('fine', { outputSchema: { list: z.array(z.string()) } }, async () => ({
+      _meta: { 'io.example/trace': 'abc-123' },
+      content: [{ type: 'text', text: JSON.stringify(structured) }],
+      structuredContent: structured,
+    }));
+    const client = await connect(mcp);
+    const result = await client.callTool({ name: 'fine', arguments: {} });
+    expect(result.structuredContent).toEqual(structured);
+    expect(result._meta).toEqual({ 'io.example/trace': 'abc-123' });
+    expect(events.events).toEqual([]);
+    await client.close();
+  });
+});
