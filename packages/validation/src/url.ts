@@ -53,6 +53,11 @@ function hostAllowed(hostname: string, hosts: readonly string[]): boolean {
   });
 }
 
+// Schemes whose URLs always have a host: the parser accepts `http:@evil.com`, `http:/evil.com` and
+// `http:////evil.com` as http://evil.com/, where other parsers see a path (and `@` hides before the host).
+const HOST_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:', 'ftp:']);
+const AUTHORITY_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]/;
+
 function normalizeSchemes(schemes: readonly string[]): string[] {
   return schemes.map((scheme) => (scheme.endsWith(':') ? scheme : `${scheme}:`).toLowerCase());
 }
@@ -73,6 +78,7 @@ export function urlProblem(raw: string, options: SafeUrlOptions = {}): string | 
     return 'not a valid absolute URL';
   }
   if (!normalizeSchemes(options.schemes ?? ['https']).includes(url.protocol)) return 'scheme not allowed';
+  if (HOST_SCHEMES.has(url.protocol) && !AUTHORITY_FORM.test(raw)) return 'not in the form scheme://host';
   if (url.username !== '' || url.password !== '' || /^[^/?#]*\/\/[^/?#]*@/.test(raw)) {
     return 'credentials in the URL are not allowed';
   }
