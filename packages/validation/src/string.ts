@@ -37,6 +37,9 @@ const HIDDEN_REASON: Readonly<Record<HiddenKind, string>> = {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+// Line feed, carriage return, and the Unicode line and paragraph separators (line breaks to JavaScript,
+// JSON-in-JS, many renderers and log viewers).
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** What is wrong with a string's characters, or `undefined`. Shared by the string-like schemas. */
@@ -44,13 +47,13 @@ export function characterProblem(
   value: string,
   options: { readonly multiline: boolean; readonly allowHidden: boolean },
 ): string | undefined {
-  if (!mayNeedSanitizing(value) && (options.multiline || !value.includes('\n'))) return undefined;
+  if (!mayNeedSanitizing(value) && (options.multiline || !LINE_BREAK.test(value))) return undefined;
   if (LONE_SURROGATE.test(value)) return 'contains a lone surrogate (not valid Unicode)';
   if (options.multiline) {
     if (CONTROL.test(value.includes('\r') ? value.replace(/\r\n/g, '\n') : value)) {
       return 'contains a control character';
     }
-  } else if (/[\n\r]/.test(value)) return 'contains a line break';
+  } else if (LINE_BREAK.test(value)) return 'contains a line break';
   else if (CONTROL.test(value)) return 'contains a control character';
   if (!options.allowHidden) {
     const found = Object.keys(findHiddenText(value)) as HiddenKind[];
