@@ -40,6 +40,11 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 // Line feed, carriage return, and the Unicode line and paragraph separators (line breaks to JavaScript,
 // JSON-in-JS, many renderers and log viewers).
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
+// Unicode's stream-safe limit (UAX #15): no real text stacks more than 30 marks on one character;
+// "zalgo" stacks thousands, overflowing lines and costing renderers and normalisers dearly.
+const MAX_COMBINING_RUN = 30;
+const MAY_COMBINE = /[\u0300-\uffff]/;
+const COMBINING_FLOOD = /\p{M}{31}/u;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** What is wrong with a string's characters, or `undefined`. Shared by the string-like schemas. */
@@ -47,6 +52,10 @@ export function characterProblem(
   value: string,
   options: { readonly multiline: boolean; readonly allowHidden: boolean },
 ): string | undefined {
+  // Any combining mark is at or above U+0300 (astral ones are surrogate pairs): plain Latin text skips the scan.
+  if (value.length > MAX_COMBINING_RUN && MAY_COMBINE.test(value) && COMBINING_FLOOD.test(value)) {
+    return `contains more than ${MAX_COMBINING_RUN} combining marks in a row`;
+  }
   if (!mayNeedSanitizing(value) && (options.multiline || !LINE_BREAK.test(value))) return undefined;
   if (LONE_SURROGATE.test(value)) return 'contains a lone surrogate (not valid Unicode)';
   if (options.multiline) {

@@ -93,4 +93,52 @@ describe('adversarial: line separators and combining-mark floods', () => {
       expect(boundedString({ multiline: true }).safeParse(value).success).toBe(true);
     }
   });
+
+  it('refuses more than 30 combining marks in a row (zalgo; Unicode stream-safe limit)', () => {
+    const zalgo = `a${'\u0301'.repeat(10_000)}`;
+    expect(boundedString({ maxChars: 20_000 }).safeParse(zalgo).error?.issues[0]?.message).toBe(
+      'contains more than 30 combining marks in a row',
+    );
+    expect(boundedString().safeParse(`a${'\u0301\u0316'.repeat(16)}`).success).toBe(false);
+    expect(boundedString().safeParse(`a${'\u{1D165}'.repeat(31)}`).success).toBe(false);
+    expect(pathString().safeParse(`x${'\u0336'.repeat(31)}`).success).toBe(false);
+    expect(boundedString().safeParse(`a${'\u0301'.repeat(30)}`).success).toBe(true);
+    expect(boundedString().safeParse(`${'a\u0301'.repeat(500)}`).success).toBe(true);
+  });
+
+  it('refuses both through the guard before the handler runs', async () => {
+    const mcp = new McpServer({ name: 'notes', version: '1.0.0' });
+    secureMcpServer(mcp, { guards: [validationGuard()], events: memorySink() });
+    let handled = 0;
+    mcp.registerTool(
+      'note',
+      {
+        inputSchema: {
+          title: boundedString({ maxChars: 200 }),
+          body: boundedString({ maxChars: 20_000, multiline: true }),
+        },
+      },
+      async () => {
+        handled++;
+        return { content: [{ type: 'text', text: 'saved' }] };
+      },
+    );
+    const client = await connect(mcp);
+    const split = await client.callTool({ name: 'note', arguments: { title: 'a\u2028b', body: 'x' } });
+    expect(split.isError).toBe(true);
+    expect(textOf(split)).toContain('title: contains a line break');
+    const zalgo = await client.callTool({
+      name: 'note',
+      arguments: { title: 't', body: `Z${'\u0489'.repeat(5_000)}` },
+    });
+    expect(zalgo.isError).toBe(true);
+    expect(textOf(zalgo)).toContain('body: contains more than 30 combining marks in a row');
+    const ok = await client.callTool({
+      name: 'note',
+      arguments: { title: 'Tiếng Việt', body: 'a\u2028b\nc' },
+    });
+    expect(textOf(ok)).toBe('saved');
+    expect(handled).toBe(1);
+    await client.close();
+  });
 });
