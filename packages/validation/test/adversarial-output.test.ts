@@ -6,6 +6,8 @@ import { boundedString, sanitizeResult, sanitizeText, validationGuard } from '..
 import { connect, textOf } from './helpers.js';
 
 const ESC = '\u001b';
+// JSON.stringify writes ESC and BEL as the text \u001b / \u0007; the rest stays raw.
+const LEFT_OVER = /\\u001b|\\u0007|\\u009b|[\u009b\u202e\u200b]|\udb40/;
 
 describe('adversarial: default-ignorable code points outside the listed ranges', () => {
   // Unicode's Default_Ignorable_Code_Point: rendered as nothing, still read by a model. Unassigned
@@ -76,7 +78,7 @@ describe('adversarial: output fields a client shows or a model reads', () => {
     const received = (result.structuredContent as { items: string[] }).items;
     expect(received[0]).toBe('');
     expect(received[99_999]).toBe('x');
-    expect(JSON.stringify(received)).not.toMatch(/[\u001b\u0007]|\udb40/);
+    expect(JSON.stringify(received)).not.toMatch(LEFT_OVER);
     expect(events.events.at(-1)).toMatchObject({ type: 'malicious_output' });
     await client.close();
   });
@@ -110,11 +112,11 @@ describe('adversarial: output fields a client shows or a model reads', () => {
     const client = await connect(mcp);
     const result = await client.callTool({ name: 'meta', arguments: {} });
     const all = JSON.stringify(result);
-    expect(all).not.toMatch(/[\u001b\u0007\u202e\u200b]|\udb40/);
+    expect(all).not.toMatch(LEFT_OVER);
     expect(result._meta).toEqual({ note: 'clean', nested: [{ deep: 'ab' }] });
     expect(textOf(result)).toBe('ok');
     const read = await client.readResource({ uri: 'mem://doc' });
-    expect(JSON.stringify(read)).not.toMatch(/[\u001b\u200b]/);
+    expect(JSON.stringify(read)).not.toMatch(LEFT_OVER);
     expect(read.contents[0]?._meta).toEqual({ author: 'bob' });
     expect(events.events.filter((event) => event.type === 'malicious_output')).toHaveLength(2);
     await client.close();
