@@ -26,6 +26,11 @@ export interface Comparison {
   readonly opsPerIteration?: number;
   /** The issue's target for candidate time / baseline time (lower is better), if any. */
   readonly targetTimeRatio?: number;
+  /**
+   * Rounds in a full run (default 6). More for comparisons whose sides differ by less than the noise
+   * of one round, so that the median ratio settles; `--quick` always runs 2.
+   */
+  readonly rounds?: number;
   readonly setup: () => Promise<Pair> | Pair;
 }
 
@@ -75,7 +80,7 @@ function inFlightTask(operation: Operation, inFlight: number, ops: number): () =
  * and reports the median time per operation of each and the per-round ratio's median and spread.
  */
 export async function runComparison(comparison: Comparison, options: RunOptions): Promise<Measurement> {
-  const rounds = options.quick ? 2 : 6;
+  const rounds = options.quick ? 2 : (comparison.rounds ?? 6);
   const time = options.quick ? 150 : 800;
   const inFlight = comparison.inFlight ?? 1;
   const ops = comparison.opsPerIteration ?? 1;
