@@ -65,6 +65,10 @@ const SUSPECT_BMP_OR_SURROGATE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex lint/suspicious/noMisleadingCharacterClass: finding control characters is the point; U+034F stands alone on purpose
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\ud800-\udfff]/;
 
+// Printable ASCII, tab and line feed can hold nothing to remove: one two-range scan settles most text
+// before the long character classes above are tried.
+const NOT_PLAIN_ASCII = /[^\t\n\x20-\x7e]/;
+
 const ESC = 0x1b;
 const BEL = 0x07;
 const C1_CSI = 0x9b;
@@ -311,7 +315,7 @@ export function sanitizeText(text: string, options: HiddenTextOptions = {}): San
  * lone-surrogate character, no `\r`). True means it may change it.
  */
 export function mayNeedSanitizing(text: string): boolean {
-  return SUSPECT_BMP_OR_SURROGATE.test(text) && SUSPECT.test(text);
+  return NOT_PLAIN_ASCII.test(text) && SUSPECT_BMP_OR_SURROGATE.test(text) && SUSPECT.test(text);
 }
 
 /** Counts what {@link sanitizeText} would remove, without building the cleaned text's report twice. */

@@ -45,6 +45,8 @@ const LINE_BREAK = /[\n\r\u2028\u2029]/;
 const MAX_COMBINING_RUN = 30;
 const MAY_COMBINE = /[\u0300-\uffff]/;
 const COMBINING_FLOOD = /\p{M}{31}/u;
+const NOT_PLAIN_LINE = /[^\t\x20-\x7e]/;
+const NOT_PLAIN_TEXT = /[^\t\n\x20-\x7e]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** What is wrong with a string's characters, or `undefined`. Shared by the string-like schemas. */
@@ -52,6 +54,8 @@ export function characterProblem(
   value: string,
   options: { readonly multiline: boolean; readonly allowHidden: boolean },
 ): string | undefined {
+  // Printable ASCII and tab (and line feed where allowed) can hold no problem: one scan decides.
+  if (!(options.multiline ? NOT_PLAIN_TEXT : NOT_PLAIN_LINE).test(value)) return undefined;
   // Any combining mark is at or above U+0300 (astral ones are surrogate pairs): plain Latin text skips the scan.
   if (value.length > MAX_COMBINING_RUN && MAY_COMBINE.test(value) && COMBINING_FLOOD.test(value)) {
     return `contains more than ${MAX_COMBINING_RUN} combining marks in a row`;
@@ -99,14 +103,22 @@ export function boundedString(options: BoundedStringOptions = {}): z.ZodString {
         : assertSafePattern(options.pattern);
     schema = schema.regex(pattern);
   }
-  return schema.superRefine((value, ctx) => {
-    if (value.length > maxChars) return; // already reported; do not scan an oversized value
-    if (maxBytes < maxChars * 3 && Buffer.byteLength(value, 'utf8') > maxBytes) {
-      ctx.addIssue({ code: 'custom', message: `Too big: expected at most ${maxBytes} UTF-8 bytes` });
-    }
-    const problem = characterProblem(value, { multiline, allowHidden });
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-  });
+  // Refinements (not one superRefine): on the common, valid path zod then allocates nothing per value.
+  // The message is worked out again only for a value that failed.
+  if (maxBytes < maxChars * 3) {
+    schema = schema.refine(
+      (value) => value.length > maxChars || Buffer.byteLength(value, 'utf8') <= maxBytes,
+      {
+        error: `Too big: expected at most ${maxBytes} UTF-8 bytes`,
+      },
+    );
+  }
+  const characters = { multiline, allowHidden };
+  return schema.refine(
+    // An oversized value is already reported by max(): it is not scanned.
+    (value) => value.length > maxChars || characterProblem(value, characters) === undefined,
+    { error: (issue) => characterProblem(String(issue.input), characters) ?? 'invalid characters' },
+  );
 }
 
 /** Options for {@link identifier}. */
