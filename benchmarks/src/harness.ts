@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Bench } from 'tinybench';
 
 /** A function under measurement; `batch` calls of it run concurrently per iteration when batch > 1. */
@@ -124,4 +126,10 @@ export async function runComparison(comparison: Comparison, options: RunOptions)
     ...(comparison.targetTimeRatio === undefined ? {} : { targetTimeRatio: comparison.targetTimeRatio }),
     ...(inFlight > 1 ? { note: `${inFlight} in flight` } : {}),
   };
+}
+
+/** A full garbage collection, for memory measurements (exposed at run time: no node flag needed). */
+export function collectGarbage(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createJwtVerifier, type JwtVerifier, type KeySource } from '@mcp-warden/auth';
 import { type CryptoKey, exportSPKI, generateKeyPair, jwtVerify, type KeyObject, SignJWT } from 'jose';
-import type { Comparison, Measurement, Pair, RunOptions } from '../harness.js';
+import { type Comparison, collectGarbage, type Measurement, type Pair, type RunOptions } from '../harness.js';
 
 type Alg = 'HS256' | 'ES256' | 'RS256' | 'EdDSA';
 
@@ -122,17 +122,17 @@ export async function measure(options: RunOptions): Promise<readonly Measurement
         .sign(secret),
     ),
   );
-  const gc = (globalThis as { gc?: () => void }).gc;
+  const gc = collectGarbage();
   const verifier = createJwtVerifier({
     issuer: ISSUER,
     resource: RESOURCE,
     keys: [source],
     cache: { maxEntries: count },
   });
-  gc?.();
+  gc();
   const before = process.memoryUsage().heapUsed;
   for (const token of tokens) await verifier.verify(token);
-  gc?.();
+  gc();
   const after = process.memoryUsage().heapUsed;
   return [
     {
@@ -140,10 +140,7 @@ export async function measure(options: RunOptions): Promise<readonly Measurement
       candidateLabel: `verified-token cache, ${verifier.cacheSize} entries`,
       candidate: Math.round((after - before) / verifier.cacheSize),
       unit: 'bytes/entry',
-      note:
-        gc === undefined
-          ? 'heap delta without forced GC (run node with --expose-gc for a tighter figure)'
-          : 'heap delta after GC',
+      note: 'heap delta after a full GC',
     },
   ];
 }

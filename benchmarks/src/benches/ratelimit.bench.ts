@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import {
   ioredisScripts,
   MemoryStore,
@@ -13,7 +11,7 @@ import {
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { createClient } from 'redis';
-import type { Comparison, Measurement, Pair, RunOptions } from '../harness.js';
+import { type Comparison, collectGarbage, type Measurement, type Pair, type RunOptions } from '../harness.js';
 
 // Limits high enough that every decision is an allowed one on both sides (a denial in
 // rate-limiter-flexible is a rejected promise, which would measure exception cost instead).
@@ -276,11 +274,6 @@ export const comparisons: readonly Comparison[] = [
     setup: redisDistinctKeysVsRlf,
   },
 ];
-
-function collectGarbage(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
 
 function usedBytes(): number {
   const usage = process.memoryUsage();
