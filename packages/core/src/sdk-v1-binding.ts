@@ -265,8 +265,8 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
   };
 
   // Arguments a guard already parsed with the tool's own schema (`withParsedArguments`), for the one
-  // SDK call in `guardRequest`: the SDK reaches `validateToolInput` synchronously inside it, so anything that
-  // arrives outside that window (or for another tool) is parsed by the SDK as usual.
+  // SDK call in `guardRequest`: the SDK reaches `validateToolInput` synchronously inside it, so
+  // anything that arrives outside that window (or for another tool) is parsed by the SDK as usual.
   let parsedForSdk: { name: string; data: unknown } | undefined;
   const sdkValidate = internals.validateToolInput;
   if (typeof sdkValidate === 'function') {

@@ -14,7 +14,7 @@ import {
   lsPolicy,
   rgPolicy,
 } from '../src/index.js';
-import { eventually, processGone, rootsCheck, script, tempDir } from './helpers.js';
+import { codeOf, eventually, processGone, rootsCheck, script, tempDir } from './helpers.js';
 
 /**
  * Probes from an adversarial review: an attacker steering a model that calls
@@ -56,16 +56,6 @@ function makeRepo(path: string, secret = 'one'): void {
 
 function pwned(): string[] {
   return existsSync(markers) ? readdirSync(markers) : [];
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isWardenError(error)) return error.code;
-    throw error;
-  }
-  return 'ok';
 }
 
 beforeAll(() => {

@@ -1,9 +1,9 @@
 import { chmodSync, mkdirSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isWardenError, memorySink } from '@mcp-warden/core';
+import { memorySink } from '@mcp-warden/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catPolicy, createExecutor, type ExecPolicy, findPolicy, resolveExecutable } from '../src/index.js';
-import { eventually, processGone, rootsCheck, script, tempDir } from './helpers.js';
+import { codeOf, eventually, processGone, rootsCheck, script, tempDir } from './helpers.js';
 
 let dir: { path: string; cleanup: () => void };
 let root: string;
@@ -18,16 +18,6 @@ beforeAll(() => {
   symlinkSync(join(dir.path, 'outside'), join(root, 'escape'));
 });
 afterAll(() => dir.cleanup());
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isWardenError(error)) return error.code;
-    throw error;
-  }
-  return 'ok';
-}
 
 describe('process-group kill', () => {
   it('kills a child and the grandchild it forked when the timeout fires', async () => {

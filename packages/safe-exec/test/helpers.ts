@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { isWardenError } from '@mcp-warden/core';
 import type { PathCheck } from '../src/index.js';
 
 /** A fresh real temp directory (its real path), removed by the returned cleanup. */
@@ -68,4 +69,15 @@ export async function eventually(condition: () => boolean, timeoutMs = 15_000): 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return condition();
+}
+
+/** The warden error code a promise rejects with, or `ok` when it resolves (other errors rethrown). */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isWardenError(error)) return error.code;
+    throw error;
+  }
+  return 'ok';
 }

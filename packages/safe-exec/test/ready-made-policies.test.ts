@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isWardenError, memorySink } from '@mcp-warden/core';
+import { memorySink } from '@mcp-warden/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CommandPolicy,
@@ -15,7 +15,7 @@ import {
   rgPolicy,
 } from '../src/index.js';
 import { sshPolicy, tarPolicy } from './fixtures.js';
-import { rootsCheck, script, tempDir } from './helpers.js';
+import { codeOf, rootsCheck, script, tempDir } from './helpers.js';
 
 let dir: { path: string; cleanup: () => void };
 let root: string;
@@ -64,16 +64,6 @@ function pwned(): string[] {
   return ['fsmonitor', 'pager', 'textconv', 'extdiff', 'filter', 'exec', 'pre', 'checkpoint', 'proxy'].filter(
     (name) => existsSync(join(markers, name)),
   );
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isWardenError(error)) return error.code;
-    throw error;
-  }
-  return 'ok';
 }
 
 beforeAll(() => {
