@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,4 +49,18 @@ export async function codeOf(promise: Promise<unknown>): Promise<string> {
     return String((error as { code?: unknown }).code);
   }
   throw new Error('expected a rejection');
+}
+
+/**
+ * Starts `script` (swapping a directory for a link to outside as fast as it can) in its own
+ * process, with the root and the outside target as arguments; resolves once it prints its first line.
+ */
+export function startSwapper(root: string, outsideTarget: string, script: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-e', script, root, outsideTarget], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout?.once('data', () => resolve(child));
+  });
 }

@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SECRET, safeFsFor, sandbox } from './helpers.js';
+import { SECRET, safeFsFor, sandbox, startSwapper } from './helpers.js';
 
 // Swaps <root>/d between a real directory and a symlink to <outside>/target, in a separate process.
 const SWAPPER = `
@@ -20,16 +19,6 @@ while (Date.now() < until) {
 }
 `;
 
-function startSwapper(root: string, outsideTarget: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-e', SWAPPER, root, outsideTarget], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.stdout?.once('data', () => resolve(child));
-  });
-}
-
 describe('race: a directory swapped for a symlink to outside during remove, mkdir, move, list and stat', () => {
   it('never removes, creates, moves, lists or describes anything outside over 2,000 rounds', async () => {
     const box = sandbox();
@@ -40,7 +29,7 @@ describe('race: a directory swapped for a symlink to outside during remove, mkdi
     writeFileSync(join(target, 'tree', 'leaf.txt'), SECRET);
     mkdirSync(join(box.root, 'd'));
     const fs = safeFsFor(box, { durable: false });
-    const swapper = await startSwapper(box.root, target);
+    const swapper = await startSwapper(box.root, target, SWAPPER);
     const outcomes: Record<string, number> = {};
     const count = (key: string): void => {
       outcomes[key] = (outcomes[key] ?? 0) + 1;

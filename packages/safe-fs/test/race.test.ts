@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SECRET, safeFsFor, sandbox } from './helpers.js';
+import { SECRET, safeFsFor, sandbox, startSwapper } from './helpers.js';
 
 // Swaps <root>/d between a real directory and a symlink to <outside>/target as fast as it can, in a
 // separate process (a second core), until killed or a minute has passed.
@@ -37,16 +36,6 @@ while (Date.now() < until) {
 }
 `;
 
-function startSwapper(root: string, outsideTarget: string, script = SWAPPER): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-e', script, root, outsideTarget], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.stdout?.once('data', () => resolve(child));
-  });
-}
-
 describe('race: a directory swapped for a symlink to outside while SafeFs reads and writes through it', () => {
   it('never reads or writes outside over 10,000+ attempts each way', async () => {
     const box = sandbox();
@@ -56,7 +45,7 @@ describe('race: a directory swapped for a symlink to outside while SafeFs reads 
     mkdirSync(join(box.root, 'd'));
     writeFileSync(join(box.root, 'd', 'file.txt'), 'inside');
     const fs = safeFsFor(box, { durable: false });
-    const swapper = await startSwapper(box.root, target);
+    const swapper = await startSwapper(box.root, target, SWAPPER);
     const outcomes: Record<string, number> = {};
     const count = (key: string): void => {
       outcomes[key] = (outcomes[key] ?? 0) + 1;
