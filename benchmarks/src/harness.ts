@@ -29,8 +29,10 @@ export interface Comparison {
   /** The issue's target for candidate time / baseline time (lower is better), if any. */
   readonly targetTimeRatio?: number;
   /**
-   * Rounds in a full run (default 6). More for comparisons whose sides differ by less than the noise
-   * of one round, so that the median ratio settles; `--quick` always runs 2.
+   * Rounds in a full run (default 12; each measures each side for 0.4 s). More for comparisons whose
+   * sides differ by less than the noise of one round, so that the median ratio settles; `--quick`
+   * always runs 2. Short rounds alternate the sides often, so that drift in the machine's speed
+   * (other tenants, frequency changes) falls on both.
    */
   readonly rounds?: number;
   readonly setup: () => Promise<Pair> | Pair;
@@ -73,7 +75,9 @@ function inFlightTask(operation: Operation, inFlight: number, ops: number): () =
       for (let index = 0; index < ops; index++) await operation();
     };
   }
-  if (inFlight <= 1) return async () => operation();
+  // Not `async () => operation()`: an async function adopting a returned promise costs two more
+  // microtask turns than one returning a plain value, a cost only the promise-returning side would pay.
+  if (inFlight <= 1) return () => Promise.resolve(operation());
   return () => Promise.all(Array.from({ length: inFlight }, () => operation()));
 }
 
@@ -82,8 +86,8 @@ function inFlightTask(operation: Operation, inFlight: number, ops: number): () =
  * and reports the median time per operation of each and the per-round ratio's median and spread.
  */
 export async function runComparison(comparison: Comparison, options: RunOptions): Promise<Measurement> {
-  const rounds = options.quick ? 2 : (comparison.rounds ?? 6);
-  const time = options.quick ? 150 : 800;
+  const rounds = options.quick ? 2 : (comparison.rounds ?? 12);
+  const time = options.quick ? 150 : 400;
   const inFlight = comparison.inFlight ?? 1;
   const ops = comparison.opsPerIteration ?? 1;
   if (ops > 1 && inFlight > 1) throw new Error(`${comparison.name}: opsPerIteration needs inFlight 1`);

@@ -106,7 +106,7 @@ export const comparisons: readonly Comparison[] = [
     baselineLabel: 'schema.safeParse (same schema)',
     targetTimeRatio: 1.2,
     // The guard's own cost is a few hundred ns on a ~2 µs parse: more rounds for a settled median.
-    rounds: 14,
+    rounds: 28,
     setup: guardSetup,
   },
   {

@@ -16,6 +16,7 @@ import {
   streamDestination,
 } from './destination.js';
 import { HashChain, hmacKeyFrom } from './hash-chain.js';
+import { HeldEvents } from './held-events.js';
 import { LineEncoder } from './line-encoder.js';
 import { type RedactionOptions, resolveRedaction } from './redaction.js';
 import { type RotationOptions, rotatedFiles } from './rotation.js';
@@ -204,9 +205,14 @@ export function createAuditSink(options: AuditSinkOptions = {}): AuditSink {
   let buffer = '';
   let scheduled = false;
   let closed = false;
+  const held = new HeldEvents();
 
-  const writeBuffered = (): void => {
-    scheduled = false;
+  const noteBuffered = (): void => {
+    const chars = buffer.length + held.chars;
+    if (chars > stats.maxBufferedChars) stats.maxBufferedChars = chars;
+  };
+
+  const writeOut = (): void => {
     if (buffer.length === 0) return;
     const text = buffer;
     buffer = '';
@@ -218,18 +224,51 @@ export function createAuditSink(options: AuditSinkOptions = {}): AuditSink {
     }
   };
 
-  const append = (event: SecurityEvent): void => {
+  const seal = (event: SecurityEvent): void => {
     const body = encoder.encode(event, instanceId, chain.nextSeq);
     chain.take();
     buffer += chain.seal(body);
-    stats.lines++;
-    if (buffer.length > stats.maxBufferedChars) stats.maxBufferedChars = buffer.length;
-    if (syncAll || syncTypes.has(event.type) || buffer.length >= bufferBytes) {
-      writeBuffered();
-    } else if (!scheduled) {
-      scheduled = true;
-      setImmediate(writeBuffered).unref();
+    noteBuffered();
+    if (buffer.length >= bufferBytes) writeOut();
+  };
+
+  const sealHeld = (): void => {
+    held.drain((event) => {
+      try {
+        seal(event);
+      } catch (error) {
+        reportWriteError(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  };
+
+  const writeBuffered = (): void => {
+    scheduled = false;
+    sealHeld();
+    writeOut();
+  };
+
+  const scheduleWrite = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(writeBuffered).unref();
+  };
+
+  const append = (event: SecurityEvent): void => {
+    const writeNow = syncAll || syncTypes.has(event.type);
+    if (!writeNow && held.hold(event)) {
+      stats.lines++;
+      noteBuffered();
+      if (buffer.length + held.chars >= bufferBytes) writeBuffered();
+      else scheduleWrite();
+      return;
     }
+    // Whatever is held was emitted first, so it takes the earlier places in the chain.
+    sealHeld();
+    seal(event);
+    stats.lines++;
+    if (writeNow) writeOut();
+    else scheduleWrite();
   };
 
   const lifecycle = (type: 'sys_startup' | 'sys_shutdown', reason: string): SecurityEvent =>

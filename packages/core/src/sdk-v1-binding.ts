@@ -182,7 +182,7 @@ function guardRegistry<K extends keyof McpServerInternals>(
   field: K,
   key: string,
   kind: CallKind,
-): void {
+): McpServerInternals[K] {
   const registry = owner[field] as Record<string, unknown>;
   for (const entry of Object.values(registry)) guardCallbackOf(entry, key, kind);
   owner[field] = new Proxy(registry, {
@@ -195,6 +195,7 @@ function guardRegistry<K extends keyof McpServerInternals>(
       return Reflect.defineProperty(target, property, descriptor);
     },
   }) as McpServerInternals[K];
+  return registry as McpServerInternals[K];
 }
 
 function assertSupportedSdk(server: McpServer): McpServerInternals {
@@ -287,6 +288,15 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
     });
   }
 
+  // The SDK sees each registry through a proxy that guards what is added later; the binding's own
+  // lookups (one per call) read the registry behind it, without the proxy's cost.
+  const registries = {
+    tools: guardRegistry(internals, '_registeredTools', 'handler', 'tool'),
+    resources: guardRegistry(internals, '_registeredResources', 'readCallback', 'resource'),
+    templates: guardRegistry(internals, '_registeredResourceTemplates', 'readCallback', 'resource'),
+    prompts: guardRegistry(internals, '_registeredPrompts', 'callback', 'prompt'),
+  };
+
   // Names come from the client: never let `__proto__` or `constructor` find an inherited member.
   const own = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
     Object.hasOwn(record, key) ? record[key] : undefined;
@@ -295,10 +305,10 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
     if (kind === 'resource') {
       const uri = typeof params.uri === 'string' ? params.uri : '';
       const normalized = normalizeUri(uri);
-      const staticEntry = own(internals._registeredResources, normalized);
+      const staticEntry = own(registries.resources, normalized);
       let name = staticEntry?.name;
       if (name === undefined) {
-        for (const [templateName, template] of Object.entries(internals._registeredResourceTemplates)) {
+        for (const [templateName, template] of Object.entries(registries.templates)) {
           if (template.resourceTemplate.uriTemplate.match(normalized)) {
             name = templateName;
             break;
@@ -316,7 +326,7 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
     }
     const name = typeof params.name === 'string' ? params.name : '';
     if (kind === 'tool') {
-      const entry = own(internals._registeredTools, name);
+      const entry = own(registries.tools, name);
       return {
         name,
         uri: undefined,
@@ -325,7 +335,7 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
         schema: entry?.inputSchema,
       };
     }
-    const entry = own(internals._registeredPrompts, name);
+    const entry = own(registries.prompts, name);
     return {
       name,
       uri: undefined,
@@ -347,7 +357,9 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
           transport: options.transport,
           target: `${kind}:${kind === 'resource' ? described.uri : described.name}`,
         });
-        Object.defineProperty(extra, CONTEXT, { value: context });
+        // A plain store (defineProperty costs ~100 ns per call): the key is a module-private symbol
+        // and the context itself is frozen.
+        (extra as { [CONTEXT]?: SecurityContext })[CONTEXT] = context;
       } catch (error) {
         return Promise.reject(error);
       }
@@ -394,11 +406,6 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
         return Promise.resolve().then(() => contain(error));
       }
     };
-
-  guardRegistry(internals, '_registeredTools', 'handler', 'tool');
-  guardRegistry(internals, '_registeredResources', 'readCallback', 'resource');
-  guardRegistry(internals, '_registeredResourceTemplates', 'readCallback', 'resource');
-  guardRegistry(internals, '_registeredPrompts', 'callback', 'prompt');
 
   const protocol = internals.server;
   const handlers = protocol._requestHandlers;

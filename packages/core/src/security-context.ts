@@ -99,8 +99,9 @@ class CallSecurityContext implements SecurityContext {
   readonly transport: TransportKind;
   readonly remoteAddress: string | undefined;
   readonly signal: AbortSignal;
-  readonly correlationId: string;
   readonly #sink: EventSink;
+  // Made on first use: most calls never show one (it ties an error the client sees to a log line).
+  #correlationId: string | undefined;
   readonly #target: string | undefined;
   #eventPrincipal: EventPrincipal | undefined;
 
@@ -112,10 +113,15 @@ class CallSecurityContext implements SecurityContext {
     const remote = extra.authInfo?.extra?.remoteAddress;
     this.remoteAddress = typeof remote === 'string' ? remote : undefined;
     this.signal = extra.signal;
-    this.correlationId = options.correlationId ?? nextCorrelationId();
+    this.#correlationId = options.correlationId;
     this.#sink = options.sink ?? noopSink();
     this.#target = options.target;
     Object.freeze(this);
+  }
+
+  get correlationId(): string {
+    this.#correlationId ??= nextCorrelationId();
+    return this.#correlationId;
   }
 
   emit(event: SecurityEventInput): void {

@@ -1,7 +1,8 @@
-import type { Call, CallKind, Guard } from '@mcp-warden/core';
+import type { Call, CallKind, CallResult, Guard, Next } from '@mcp-warden/core';
 import { ConfigError, RateLimitError } from '@mcp-warden/core';
 import type {} from './call-policy.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import type { Decision } from './decision.js';
 import { defaultKey, type KeyBuilder } from './key-builders.js';
 import { type RateLimitRule, type RateLimitRuleSpec, toRule } from './rule.js';
 import type { RateLimitStore } from './store.js';
@@ -76,9 +77,7 @@ export function rateLimitGuard(options: RateLimitGuardOptions): Guard {
     return rules.get(call.name) ?? (call.uri === undefined ? undefined : rules.get(call.uri));
   };
 
-  const spend = async (call: Call, rule: RateLimitRule, key: string, cost: number): Promise<void> => {
-    const decision = await store.consume(key, rule, cost);
-    if (decision.allowed) return;
+  const deny = (call: Call, rule: RateLimitRule, key: string, decision: Decision): never => {
     call.context.emit({
       type: 'ratelimit_exceeded',
       key,
@@ -98,7 +97,34 @@ export function rateLimitGuard(options: RateLimitGuardOptions): Guard {
     });
   };
 
-  return async (call, next) => {
+  // A store that decides in memory is asked synchronously: no promise per rule on every call.
+  const decideNow = store.consumeSync?.bind(store);
+
+  const spendNow = (call: Call, key: string, decideOne: NonNullable<typeof decideNow>): void => {
+    if (globalRule !== undefined && call.policy.rateLimit !== false) {
+      const decision = decideOne(key, globalRule, call.policy.cost);
+      if (!decision.allowed) deny(call, globalRule, key, decision);
+    }
+    const rule = targetRule(call);
+    if (rule === undefined) return;
+    const targetKey = `${call.kind}:${call.name}/${key}`;
+    const decision = decideOne(targetKey, rule, 1);
+    if (!decision.allowed) deny(call, rule, targetKey, decision);
+  };
+
+  const spend = async (call: Call, key: string): Promise<void> => {
+    if (globalRule !== undefined && call.policy.rateLimit !== false) {
+      const decision = await store.consume(key, globalRule, call.policy.cost);
+      if (!decision.allowed) deny(call, globalRule, key, decision);
+    }
+    const rule = targetRule(call);
+    if (rule === undefined) return;
+    const targetKey = `${call.kind}:${call.name}/${key}`;
+    const decision = await store.consume(targetKey, rule, 1);
+    if (!decision.allowed) deny(call, rule, targetKey, decision);
+  };
+
+  const limited = (call: Call, next: Next): Promise<CallResult> => {
     const key = keyOf(call);
     if (key === undefined) {
       throw new ConfigError('ERR_NO_RATE_LIMIT_KEY', 'no rate limit key for this call', {
@@ -113,15 +139,35 @@ export function rateLimitGuard(options: RateLimitGuardOptions): Guard {
         detail: { key },
       });
     }
+    let result: Promise<CallResult>;
     try {
-      const cost = call.policy.cost;
-      if (globalRule !== undefined && call.policy.rateLimit !== false)
-        await spend(call, globalRule, key, cost);
-      const rule = targetRule(call);
-      if (rule !== undefined) await spend(call, rule, `${call.kind}:${call.name}/${key}`, 1);
-      return await next();
-    } finally {
-      release?.();
+      if (decideNow === undefined) result = spend(call, key).then(() => next());
+      else {
+        spendNow(call, key, decideNow);
+        result = next();
+      }
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    if (release === undefined) return result;
+    return result.then(
+      (value) => {
+        release();
+        return value;
+      },
+      (error: unknown) => {
+        release();
+        throw error;
+      },
+    );
+  };
+
+  // Not an async function: with a synchronous store, an allowed call costs no extra promise.
+  return (call, next) => {
+    try {
+      return limited(call, next);
+    } catch (error) {
+      return Promise.reject(error);
     }
   };
 }

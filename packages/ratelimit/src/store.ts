@@ -10,4 +10,9 @@ export interface RateLimitStore {
    * nothing. Rejects with a `WardenError` when no decision can be made (fail closed).
    */
   consume(key: string, rule: RateLimitRule, cost: number): Promise<Decision>;
+  /**
+   * The same decision made synchronously, for stores that keep their state in this process. When
+   * present, the guard uses it instead of `consume`. Throws instead of rejecting.
+   */
+  consumeSync?(key: string, rule: RateLimitRule, cost: number): Decision;
 }

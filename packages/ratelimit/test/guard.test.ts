@@ -8,6 +8,7 @@ import {
   combinedKey,
   MemoryStore,
   type RateLimitGuardOptions,
+  type RateLimitStore,
   rateLimitGuard,
 } from '../src/index.js';
 import { connect, textOf } from './mcp-helpers.js';
@@ -21,7 +22,7 @@ const as = (subject: string, clientId = 'client-1') => ({
 });
 
 /** One guard (and store) shared by every connection, as in a server with many sessions. */
-function server(options: Omit<RateLimitGuardOptions, 'store'> & { store?: MemoryStore }, policies = {}) {
+function server(options: Omit<RateLimitGuardOptions, 'store'> & { store?: RateLimitStore }, policies = {}) {
   const events = memorySink();
   const guard = rateLimitGuard({ store: new MemoryStore(), ...options });
   const connectAs = (authInfo: ReturnType<typeof as>) => connect(build(guard, events, policies), authInfo);
@@ -166,6 +167,50 @@ describe('rateLimitGuard with the real SDK client', () => {
     expect((await Promise.all([first, second, bobCall])).map(textOf)).toEqual(['done', 'done', 'done']);
     expect(textOf(await ann.callTool({ name: 'slow' }))).toBe('done');
     expect(events.events.filter((event) => event.type === 'ratelimit_exceeded')).toHaveLength(1);
+    await Promise.all([ann.close(), bob.close()]);
+  });
+
+  it('frees the in-flight slot when the handler throws and when the call is denied', async () => {
+    const guard = rateLimitGuard({
+      store: new MemoryStore(),
+      rule: { limit: 2, periodMs: hour },
+      maxInFlight: 1,
+    });
+    const mcp = new McpServer({ name: 'rl', version: '1.0.0' });
+    secureMcpServer(mcp, { guards: [guard] });
+    mcp.registerTool('broken', {}, async () => {
+      throw new Error('handler failed');
+    });
+    const ann = await connect(mcp, as('ann'));
+    const texts: string[] = [];
+    for (let i = 0; i < 4; i++) texts.push(textOf(await ann.callTool({ name: 'broken' })));
+    expect(texts.slice(2)).toEqual([
+      'rate limit exceeded [ERR_RATE_LIMITED]',
+      'rate limit exceeded [ERR_RATE_LIMITED]',
+    ]);
+    expect(texts.join('\n')).not.toContain('ERR_CONCURRENCY_LIMITED');
+    await ann.close();
+  });
+
+  it('makes the same decisions with a store that can only answer asynchronously (as Redis does)', async () => {
+    const memory = new MemoryStore();
+    const asyncOnly: RateLimitStore = { name: 'async-only', consume: (...args) => memory.consume(...args) };
+    const { connectAs, events } = server({
+      store: asyncOnly,
+      rule: { limit: 3, periodMs: hour },
+      tools: { export_data: { limit: 1, periodMs: hour } },
+    });
+    const ann = await connectAs(as('ann'));
+    const echo = [];
+    for (let i = 0; i < 4; i++)
+      echo.push((await ann.callTool({ name: 'echo', arguments: { text: 'x' } })).isError);
+    expect(echo).toEqual([undefined, undefined, undefined, true]);
+    const bob = await connectAs(as('bob'));
+    expect(textOf(await bob.callTool({ name: 'export_data' }))).toBe('exported');
+    expect(textOf(await bob.callTool({ name: 'export_data' }))).toBe(
+      'rate limit exceeded [ERR_RATE_LIMITED]',
+    );
+    expect(events.events.filter((event) => event.type === 'ratelimit_exceeded')).toHaveLength(2);
     await Promise.all([ann.close(), bob.close()]);
   });
 
