@@ -35,6 +35,11 @@ export interface Comparison {
    * (other tenants, frequency changes) falls on both.
    */
   readonly rounds?: number;
+  /**
+   * What a round reports per side: the median sample (default; the cost of a typical operation) or
+   * the mean (the cost in throughput: garbage collection and work deferred to other samples included).
+   */
+  readonly statistic?: 'p50' | 'mean';
   readonly setup: () => Promise<Pair> | Pair;
 }
 
@@ -109,7 +114,8 @@ export async function runComparison(comparison: Comparison, options: RunOptions)
           const error = result !== undefined && 'error' in result ? result.error : undefined;
           throw new Error(`${comparison.name}: ${side} did not complete`, { cause: error });
         }
-        perOp[side] = (result.latency.p50 * 1e6) / (inFlight * ops);
+        const sample = comparison.statistic === 'mean' ? result.latency.mean : result.latency.p50;
+        perOp[side] = (sample * 1e6) / (inFlight * ops);
       }
       candidateTimes.push(perOp.candidate!);
       baselineTimes.push(perOp.baseline!);
