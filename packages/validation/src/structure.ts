@@ -126,8 +126,10 @@ function certainlyWithinUsing(pending: unknown[], value: object, limits: Readonl
         } else return false;
       }
     } else {
-      const proto = Object.getPrototypeOf(current);
-      if (proto !== Object.prototype && proto !== null) return false;
+      // A plain object's `constructor` is `Object` (inherited), which costs a cached property load here
+      // where `Object.getPrototypeOf` costs a builtin call per object. Anything else (a class instance,
+      // a null-prototype object, a JSON key named "constructor") goes to the exact walk, which decides.
+      if ((current as { constructor?: unknown }).constructor !== Object) return false;
       let count = 0;
       upper += 2;
       // `for…in` also sees inherited enumerable keys, which only makes this pass stricter than the

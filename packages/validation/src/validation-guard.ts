@@ -52,15 +52,18 @@ function isParseable(schema: unknown): schema is ParseableSchema {
 // Schemas that turned out to need async parsing. A sync attempt has already started their async
 // checks (a DNS lookup, say) before zod gives up, so they are not tried synchronously again.
 const asyncSchemas = new WeakSet<ParseableSchema>();
+// While no schema needed async parsing (the common case), the set is not consulted at all.
+let asyncSchemaCount = 0;
 
 function parse(schema: ParseableSchema, value: unknown): SafeParseResult | Promise<SafeParseResult> {
-  if (asyncSchemas.has(schema)) return schema.safeParseAsync(value);
+  if (asyncSchemaCount > 0 && asyncSchemas.has(schema)) return schema.safeParseAsync(value);
   try {
     return schema.safeParse(value);
   } catch (error) {
     // A schema with async refinements (e.g. `safeUrl({ resolveHost: true })`) must be parsed async.
     if (!(error instanceof z.core.$ZodAsyncError)) throw error;
     asyncSchemas.add(schema);
+    asyncSchemaCount++;
     return schema.safeParseAsync(value);
   }
 }

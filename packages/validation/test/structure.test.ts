@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -125,10 +126,17 @@ describe('structural limits at and around each limit', () => {
       { b: 1n },
       { s: Symbol('x') },
       { m: new Map() },
+      {
+        c: new (class Point {
+          x = 1;
+        })(),
+      },
+      { r: runInNewContext('({ a: 1 })') },
     ]) {
       expect(findStructureProblem(value)?.limit).toBe('notJson');
     }
     expect(findStructureProblem({ o: Object.create(null) })).toBeUndefined();
+    expect(findStructureProblem(JSON.parse('{"a":{"constructor":1}}'))?.limit).toBe('forbiddenKey');
   });
 
   it('terminates on a cyclic object (through the depth limit)', () => {
@@ -197,8 +205,9 @@ describe('hostile sizes are refused early with bounded memory', () => {
     const problem = findStructureProblem(value);
     const grown = heapUsed() - before;
     expect(problem?.limit).toBe('maxDepth');
-    // A fast pass and an explaining pass (for the path) each read at most maxDepth + 1 levels.
-    expect(visits).toBeLessThanOrEqual(2 * (DEFAULT_STRUCTURE_LIMITS.maxDepth + 1));
+    // A fast pass (two reads a level: `constructor` and the key) and an explaining pass (one read a
+    // level, for the path) each stop within maxDepth + 1 levels.
+    expect(visits).toBeLessThanOrEqual(3 * (DEFAULT_STRUCTURE_LIMITS.maxDepth + 1));
     expect(grown).toBeLessThan(2 * 1024 * 1024);
   });
 
