@@ -39,7 +39,7 @@ const AUTH_METHODS: ReadonlySet<string> = new Set<AuthMethod>([
   'none',
 ]);
 
-/** Builds a {@link Principal} from the SDK's `extra.authInfo`; `undefined` when there is none. */
+/** Builds a frozen {@link Principal} from the SDK's `extra.authInfo`; `undefined` when there is none. */
 export function principalFromAuthInfo(authInfo: AuthInfoLike | undefined): Principal | undefined {
   if (authInfo === undefined) return undefined;
   const extra = authInfo.extra ?? {};
@@ -56,5 +56,6 @@ export function principalFromAuthInfo(authInfo: AuthInfoLike | undefined): Princ
   if (authInfo.clientId) principal.clientId = authInfo.clientId;
   if (authInfo.expiresAt !== undefined) principal.expiresAt = authInfo.expiresAt;
   if (authInfo.resource !== undefined) principal.resource = authInfo.resource.href;
-  return principal;
+  // Frozen: a handler that changed it would change what later guards and the audit log see.
+  return Object.freeze(principal);
 }

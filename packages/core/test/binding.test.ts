@@ -309,6 +309,48 @@ describe('secureMcpServer', () => {
     expect(JSON.stringify(sink.events)).not.toContain('secret-token-value');
   });
 
+  it('keeps the context and its principal read-only for handlers, so later events name the real caller', async () => {
+    const server = new McpServer({ name: 's', version: '1' });
+    const sink = memorySink();
+    secureMcpServer(server, {
+      events: sink,
+      guards: [
+        async (call, next) => {
+          const result = await next();
+          call.context.emit({ type: 'authz_fail', reason: 'after the handler' });
+          return result;
+        },
+      ],
+    });
+    const attempts: string[] = [];
+    server.registerTool('rename', {}, async (extra) => {
+      const context = getSecurityContext(extra)!;
+      const tries: [string, () => void][] = [
+        ['subject', () => ((context.principal as { subject: string }).subject = 'mallory')],
+        ['scopes', () => (context.principal!.scopes as string[]).push('admin')],
+        ['principal', () => ((context as { principal: unknown }).principal = { subject: 'mallory' })],
+      ];
+      for (const [name, attempt] of tries) {
+        try {
+          attempt();
+          attempts.push(`${name} changed`);
+        } catch {
+          attempts.push(`${name} refused`);
+        }
+      }
+      return { content: [{ type: 'text', text: context.principal!.subject }] };
+    });
+    const client = await connect(server, {
+      token: 't',
+      clientId: 'client-1',
+      scopes: ['a'],
+      extra: { subject: 'alice' },
+    });
+    expect(textOf(await client.callTool({ name: 'rename', arguments: {} }))).toBe('alice');
+    expect(attempts).toEqual(['subject refused', 'scopes refused', 'principal refused']);
+    expect(sink.events.at(-1)).toMatchObject({ type: 'authz_fail', principal: { subject: 'alice' } });
+  });
+
   it('propagates cancellation to the context signal and the handler', async () => {
     const server = new McpServer({ name: 's', version: '1' });
     let guardSignal: AbortSignal | undefined;
