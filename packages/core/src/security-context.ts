@@ -28,7 +28,10 @@ export interface SecurityContext {
   readonly signal: AbortSignal;
   /** A random id for this call, tying client-visible errors to log lines. */
   readonly correlationId: string;
-  /** Emits a security event, filling time, ids, principal, transport and target. Never throws. */
+  /**
+   * Emits a security event, filling time, ids, principal, transport and target (values the event
+   * gives for these are ignored; `level`, `outcome` and `code` it may set). Never throws.
+   */
   emit(event: SecurityEventInput): void;
 }
 
@@ -89,6 +92,20 @@ function nextCorrelationId(): string {
 type MutableEvent = Record<string, unknown>;
 
 /**
+ * Fields only the context fills. An event emitted through it cannot name another caller, request,
+ * session, target or time, even if it was built by spreading data a client controls.
+ */
+const CONTEXT_FIELDS: ReadonlySet<string> = new Set([
+  'time',
+  'requestId',
+  'sessionId',
+  'principal',
+  'transport',
+  'remoteAddress',
+  'target',
+]);
+
+/**
  * One call's context. A class rather than a closure per call: guards build one for every call,
  * and the fields an event shares are assembled only when the first event is emitted.
  */
@@ -141,7 +158,7 @@ class CallSecurityContext implements SecurityContext {
     if (this.remoteAddress !== undefined) full.remoteAddress = this.remoteAddress;
     if (this.#target !== undefined) full.target = this.#target;
     for (const key in event) {
-      if (Object.hasOwn(event, key)) full[key] = (event as MutableEvent)[key];
+      if (Object.hasOwn(event, key) && !CONTEXT_FIELDS.has(key)) full[key] = (event as MutableEvent)[key];
     }
     full.outcome = outcome;
     try {

@@ -317,7 +317,7 @@ describe('secureMcpServer', () => {
       guards: [
         async (call, next) => {
           const result = await next();
-          call.context.emit({ type: 'authz_fail', reason: 'after the handler' });
+          call.context.emit({ type: 'authz_fail', requiredScopes: [], reason: 'after the handler' });
           return result;
         },
       ],
@@ -349,6 +349,42 @@ describe('secureMcpServer', () => {
     expect(textOf(await client.callTool({ name: 'rename', arguments: {} }))).toBe('alice');
     expect(attempts).toEqual(['subject refused', 'scopes refused', 'principal refused']);
     expect(sink.events.at(-1)).toMatchObject({ type: 'authz_fail', principal: { subject: 'alice' } });
+  });
+
+  it('fills who, where and when of an event from the context, whatever the event says', async () => {
+    const server = new McpServer({ name: 's', version: '1' });
+    const sink = memorySink();
+    secureMcpServer(server, { events: sink, guards: [] });
+    server.registerTool('spoof', { inputSchema: { note: z.string() } }, async ({ note }, extra) => {
+      // A handler that spreads client-controlled data into an event.
+      const fromClient = JSON.parse(note) as Record<string, unknown>;
+      getSecurityContext(extra)!.emit({ type: 'authz_fail', requiredScopes: [], reason: 'x', ...fromClient });
+      return { content: [{ type: 'text', text: 'ok' }] };
+    });
+    const client = await connect(server, {
+      token: 't',
+      clientId: 'c',
+      scopes: [],
+      extra: { subject: 'alice' },
+    });
+    const forged = {
+      time: '2000-01-01T00:00:00.000Z',
+      requestId: '999',
+      sessionId: 'someone-elses-session',
+      principal: { subject: 'mallory', method: 'bearer' },
+      transport: 'stdio',
+      remoteAddress: '203.0.113.9',
+      target: 'tool:delete_everything',
+      level: 'critical',
+    };
+    await client.callTool({ name: 'spoof', arguments: { note: JSON.stringify(forged) } });
+    const event = sink.events.find((candidate) => candidate.type === 'authz_fail')!;
+    expect(event).toMatchObject({ principal: { subject: 'alice' }, target: 'tool:spoof', level: 'critical' });
+    expect(event.time).not.toBe(forged.time);
+    expect(event.requestId).not.toBe('999');
+    expect(event).not.toHaveProperty('sessionId');
+    expect(event).not.toHaveProperty('remoteAddress');
+    expect(event.transport).not.toBe('stdio');
   });
 
   it('propagates cancellation to the context signal and the handler', async () => {
