@@ -129,6 +129,8 @@ function certainlyWithinUsing(pending: unknown[], value: object, limits: Readonl
       // A plain object's `constructor` is `Object` (inherited), which costs a cached property load here
       // where `Object.getPrototypeOf` costs a builtin call per object. Anything else (a class instance,
       // a null-prototype object, a JSON key named "constructor") goes to the exact walk, which decides.
+      // Only an object built in code with a misleading prototype chain could pass as plain here; JSON,
+      // where arguments come from, cannot build one.
       if ((current as { constructor?: unknown }).constructor !== Object) return false;
       let count = 0;
       upper += 2;
