@@ -1,4 +1,5 @@
 import { type ErrorKind, InternalError, isWardenError, type JsonValue, type WardenError } from './errors.js';
+import { visibleJson, visibleText } from './visible-text.js';
 
 /** The `_meta` key under which a tool error result carries its code and public data. */
 export const ERROR_META_KEY = 'mcp-warden/error';
@@ -38,13 +39,18 @@ export function normalizeError(error: unknown, correlationId: string): WardenErr
   return new InternalError(correlationId, { cause: error });
 }
 
+/** The error's public data with hidden and control characters made visible (it may quote client input). */
+function publicData(error: WardenError): { readonly [key: string]: JsonValue } {
+  return visibleJson(error.data as JsonValue) as { readonly [key: string]: JsonValue };
+}
+
 /** Maps an error to an MCP tool result (`isError: true`): a short text for the model, the code in `_meta`. */
 export function toToolResult(error: unknown, correlationId: string): ToolErrorResult {
   const warden = normalizeError(error, correlationId);
   return {
-    content: [{ type: 'text', text: `${warden.message} [${warden.code}]` }],
+    content: [{ type: 'text', text: `${visibleText(warden.message)} [${warden.code}]` }],
     isError: true,
-    _meta: { [ERROR_META_KEY]: { ...warden.data, code: warden.code } },
+    _meta: { [ERROR_META_KEY]: { ...publicData(warden), code: warden.code } },
   };
 }
 
@@ -53,7 +59,7 @@ export function toJsonRpcError(error: unknown, correlationId: string): JsonRpcEr
   const warden = normalizeError(error, correlationId);
   return {
     code: JSON_RPC_CODES[warden.kind],
-    message: warden.message,
-    data: { ...warden.data, code: warden.code },
+    message: visibleText(warden.message),
+    data: { ...publicData(warden), code: warden.code },
   };
 }

@@ -387,6 +387,27 @@ describe('secureMcpServer', () => {
     expect(event.transport).not.toBe('stdio');
   });
 
+  it('sends a denial that quotes hostile client input with its hidden characters made visible', async () => {
+    const server = new McpServer({ name: 's', version: '1' });
+    const flag = '--\u202Eexe.txt\u009b2J\u{E0041}';
+    secureMcpServer(server, {
+      guards: [
+        async () => {
+          throw new FsError('ERR_PATH_OUTSIDE_ROOTS', `path ${flag} is outside the roots`, {
+            data: { flag },
+          });
+        },
+      ],
+    });
+    server.registerTool('t', {}, async () => ({ content: [{ type: 'text', text: 'never' }] }));
+    const client = await connect(server);
+    const result = await client.callTool({ name: 't', arguments: {} });
+    expect(textOf(result)).toBe(
+      'path --\\u{202E}exe.txt\\u{9B}2J\\u{E0041} is outside the roots [ERR_PATH_OUTSIDE_ROOTS]',
+    );
+    expect(JSON.stringify(result._meta)).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+  });
+
   it('propagates cancellation to the context signal and the handler', async () => {
     const server = new McpServer({ name: 's', version: '1' });
     let guardSignal: AbortSignal | undefined;
