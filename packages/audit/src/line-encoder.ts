@@ -26,14 +26,25 @@ const RESERVED: ReadonlySet<string> = new Set([
 
 /**
  * Characters `JSON.stringify` leaves raw that some log tools treat as a line break (NEL, U+2028,
- * U+2029) or that reorder text on screen (bidi controls): always written as `\uXXXX` escapes.
+ * U+2029), that terminals obey (the other C1 controls, such as U+009B, a one-character CSI), or that
+ * hide or reorder text on screen (bidi controls, zero-width and other format characters, Unicode tag
+ * characters, which are written as surrogate pairs): always written as `\uXXXX` escapes, so a reader
+ * who greps or `cat`s the log sees every character a value holds. Decoded, the value is unchanged.
  */
-const UNSAFE_RAW = /[\u0085\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_RAW =
+  /[\u0080-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
 
 /** Anything `JSON.stringify` would escape, any surrogate, or any character of {@link UNSAFE_RAW}. */
 const NEEDS_ESCAPING =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  /["\\\u0000-\u001f\u0085\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/;
+  /["\\\u0000-\u001f\u0080-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]/;
+
+/** `\uXXXX` for each UTF-16 unit of `char` (a tag character is two). */
+function escapeUnits(char: string): string {
+  let out = '';
+  for (let i = 0; i < char.length; i++) out += `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
+}
 
 /** A JSON string literal with every line-breaking or display-reordering character escaped. */
 function jsonString(text: string): string {
@@ -42,7 +53,7 @@ function jsonString(text: string): string {
   const json = JSON.stringify(text);
   UNSAFE_RAW.lastIndex = 0;
   if (!UNSAFE_RAW.test(json)) return json;
-  return json.replace(UNSAFE_RAW, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return json.replace(UNSAFE_RAW, escapeUnits);
 }
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

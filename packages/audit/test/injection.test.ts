@@ -44,6 +44,25 @@ describe('log injection', () => {
     expect((await verifyAuditLog(file)).ok).toBe(true);
   });
 
+  it('writes C1 controls, zero-width and other format characters and tag characters as escapes, never raw', async () => {
+    const file = join(tempDir(), 'audit.log');
+    const sink = createAuditSink({ file, handleSignals: false });
+    // A one-character CSI that clears the screen, a grep-evading zero-width space and soft hyphen, a
+    // BOM, a word joiner and an invisible "ASCII smuggling" payload in tag characters.
+    const tricky = 'ad\u200bmin \u009b2J \u00ad\ufeff\u2060 \u{E0069}\u{E0067}\u{E006E}';
+    sink.emit(event({ type: 'fs_denied', operation: tricky, reason: 'r', [tricky]: tricky }));
+    await sink.close();
+    const raw = readFileSync(file, 'utf8');
+    expect(raw).not.toMatch(/[\u0080-\u009f\u00ad\u200b\ufeff\u2060]|\u{E0069}/u);
+    expect(raw).toContain(
+      'ad\\u200bmin \\u009b2J \\u00ad\\ufeff\\u2060 \\udb40\\udc69\\udb40\\udc67\\udb40\\udc6e',
+    );
+    const record = JSON.parse(readLines(file)[1]!) as Record<string, unknown>;
+    expect(record.operation).toBe(tricky);
+    expect(record[tricky]).toBe(tricky);
+    expect((await verifyAuditLog(file)).ok).toBe(true);
+  });
+
   it('any string in any field yields exactly one parseable line per event (property)', async () => {
     const file = join(tempDir(), 'audit.log');
     const sink = createAuditSink({ file, handleSignals: false });

@@ -37,7 +37,7 @@ describe('LineEncoder memoization', () => {
 });
 
 describe('LineEncoder string literals', () => {
-  it('any string value round-trips through JSON.parse, and no line breaker, bidi control or lone surrogate is written raw (property)', () => {
+  it('any string value round-trips through JSON.parse, and no line breaker, C1 control, bidi, format or tag character or lone surrogate is written raw (property)', () => {
     const encoder = new LineEncoder(resolveRedaction({ secrets: [], maxStringLength: 10_000 }));
     const risky = fc.constantFrom(
       '"',
@@ -49,6 +49,11 @@ describe('LineEncoder string literals', () => {
       '\u2028',
       '\u202e',
       '\u2066',
+      '\u009b',
+      '\u200b',
+      '\u00ad',
+      '\ufeff',
+      '\u{E0041}',
       '\ud800',
       '\udfff',
       '😀',
@@ -71,8 +76,10 @@ describe('LineEncoder string literals', () => {
           reason: value,
         } as unknown as SecurityEvent;
         const line = encoder.encode(event, 'i', 1);
-        // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-        expect(line).not.toMatch(/[\u0000-\u001f\u0085\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+        expect(line).not.toMatch(
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+          /[\u0000-\u001f\u0080-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/,
+        );
         expect(Buffer.from(line, 'utf8').toString('utf8')).toBe(line); // well-formed: no lone surrogate
         expect((JSON.parse(line) as { reason: string }).reason).toBe(value);
       }),
