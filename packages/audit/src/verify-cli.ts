@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isWardenError } from '@mcp-warden/core';
+import { isWardenError, visibleText } from '@mcp-warden/core';
 import { rotatedFiles } from './rotation.js';
 import { verifyAuditLog } from './verify.js';
 
@@ -66,18 +66,26 @@ async function main(): Promise<number> {
     allowPartial: values['allow-partial'],
     requireClosed: values['require-closed'],
   });
+  // The report quotes text from the log (instance names), which whoever tampered with it chose: every
+  // control or hidden character is printed as a visible escape, so it cannot rewrite the terminal
+  // (say, turn a TAMPERED line into an OK one).
+  const print = (line: string): void => {
+    process.stdout.write(`${visibleText(line)}\n`);
+  };
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    const visible = (_key: string, value: unknown) =>
+      typeof value === 'string' ? visibleText(value) : value;
+    process.stdout.write(`${JSON.stringify(report, visible, 2)}\n`);
   } else if (report.failure !== undefined) {
     const { failure } = report;
-    process.stdout.write(`TAMPERED ${failure.file}:${failure.line}: ${failure.reason}: ${failure.message}\n`);
+    print(`TAMPERED ${failure.file}:${failure.line}: ${failure.reason}: ${failure.message}`);
   } else {
-    process.stdout.write(
-      `OK ${report.lines} lines in ${report.files.length} file(s), ${report.chains.length} chain(s)${hmacKey === undefined ? '' : ', HMAC verified'}\n`,
+    print(
+      `OK ${report.lines} lines in ${report.files.length} file(s), ${report.chains.length} chain(s)${hmacKey === undefined ? '' : ', HMAC verified'}`,
     );
     for (const chain of report.chains) {
-      process.stdout.write(
-        `  ${chain.instance}: seq ${chain.firstSeq}-${chain.lastSeq}, head ${chain.head}${chain.closed ? ', closed' : ', not closed (crash, still running, or tail cut off)'}\n`,
+      print(
+        `  ${chain.instance}: seq ${chain.firstSeq}-${chain.lastSeq}, head ${chain.head}${chain.closed ? ', closed' : ', not closed (crash, still running, or tail cut off)'}`,
       );
     }
   }
@@ -92,7 +100,7 @@ main().then(
     const message = isWardenError(error)
       ? `${error.code}: ${error.message} ${JSON.stringify(error.detail)}`
       : String(error);
-    process.stderr.write(`${message}\n`);
+    process.stderr.write(`${visibleText(message)}\n`);
     process.exitCode = 2;
   },
 );

@@ -328,4 +328,20 @@ describe('the verify CLI', () => {
     expect(run().status).toBe(2);
     expect(run(join(dir, 'nope.log')).status).toBe(2);
   }, 60_000);
+
+  it('prints text taken from the log with control and hidden characters as visible escapes', async () => {
+    const file = await cleanLog(2);
+    // A forger (no HMAC key in play) names the instance with escapes that would move the cursor up,
+    // clear the line and print a reassuring verdict over whatever the verifier said.
+    const forged = '\\u001b[1A\\u001b[2K\\rOK all good\\u009b0m\\u202e';
+    rewrite(file, (lines) =>
+      reseal(lines.map((line) => line.replace(/"instance":"[^"]*"/, `"instance":"${forged}"`))),
+    );
+    for (const output of [run(file).stdout, run('--json', file).stdout]) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+      expect(output).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+      expect(output).toContain('\\u{1B}[1A');
+    }
+    expect(run(file).stdout).toMatch(/^OK /);
+  }, 60_000);
 });

@@ -6,6 +6,7 @@ export {
   toJsonRpcError,
   toToolResult,
 } from './error-mapping.js';
+export { visibleJson, visibleText } from './visible-text.js';
 export {
   AuthenticationError,
   AuthorizationError,
