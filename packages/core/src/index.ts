@@ -6,7 +6,6 @@ export {
   toJsonRpcError,
   toToolResult,
 } from './error-mapping.js';
-export { visibleJson, visibleText } from './visible-text.js';
 export {
   AuthenticationError,
   AuthorizationError,
@@ -75,3 +74,4 @@ export {
   sessionOwnerGuard,
   sessionOwnership,
 } from './session-ownership.js';
+export { visibleJson, visibleText } from './visible-text.js';
