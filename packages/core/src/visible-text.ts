@@ -23,12 +23,17 @@ export function visibleText(text: string): string {
 }
 
 /** {@link visibleText} applied to every string (keys included) of a JSON value. */
-export function visibleJson(value: JsonValue, depth = 0): JsonValue {
+export function visibleJson(value: JsonValue): JsonValue {
+  return visibleJsonAt(value, 0);
+}
+
+function visibleJsonAt(value: JsonValue, depth: number): JsonValue {
   if (typeof value === 'string') return visibleText(value);
   if (typeof value !== 'object' || value === null) return value;
   if (depth >= MAX_DEPTH) return '[nested too deep]';
-  if (Array.isArray(value)) return value.map((item: JsonValue) => visibleJson(item, depth + 1));
-  const out: Record<string, JsonValue> = {};
-  for (const [key, item] of Object.entries(value)) out[visibleText(key)] = visibleJson(item, depth + 1);
+  if (Array.isArray(value)) return value.map((item: JsonValue) => visibleJsonAt(item, depth + 1));
+  // No prototype: a key named `__proto__` stays an ordinary key.
+  const out: Record<string, JsonValue> = Object.create(null);
+  for (const [key, item] of Object.entries(value)) out[visibleText(key)] = visibleJsonAt(item, depth + 1);
   return out;
 }

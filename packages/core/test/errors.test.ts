@@ -110,6 +110,16 @@ describe('error mapping', () => {
     ).toBe('plain text, ünïcødé and emoji 🙂 [ERR_X]');
   });
 
+  it('keeps a data key named __proto__ an ordinary key', () => {
+    const data = JSON.parse('{"__proto__":{"polluted":"yes"},"flag":"x"}') as Record<string, string>;
+    const result = toToolResult(new FsError('ERR_X', 'x', { data }), 'c');
+    const meta = result._meta[ERROR_META_KEY] as Record<string, unknown>;
+    expect(Object.hasOwn(meta, '__proto__')).toBe(true);
+    expect((meta as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(meta.flag).toBe('x');
+  });
+
   it('never lets public data overwrite the code', () => {
     const error = new FsError('ERR_REAL', 'x', { data: { code: 'ERR_FAKE' } });
     expect(toToolResult(error, 'c')._meta[ERROR_META_KEY].code).toBe('ERR_REAL');
