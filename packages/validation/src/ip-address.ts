@@ -11,6 +11,11 @@ export type AddressKind =
   | 'documentation'
   | 'reserved';
 
+/** `a loopback address`, `an unspecified address`: the phrase messages use for a kind. */
+export function addressPhrase(kind: AddressKind): string {
+  return `${kind === 'unspecified' ? 'an' : 'a'} ${kind} address`;
+}
+
 type Range4 = readonly [base: number, bits: number, kind: AddressKind];
 
 // IANA IPv4 Special-Purpose Address Registry (RFC 6890 and successors), plus multicast and class E.

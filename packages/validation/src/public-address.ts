@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { lookup as dnsLookupAsync } from 'node:dns/promises';
 import { ValidationError } from '@mcp-warden/core';
-import { type AddressKind, classifyAddress, isLocalhostName } from './ip-address.js';
+import { type AddressKind, addressPhrase, classifyAddress, isLocalhostName } from './ip-address.js';
 
 /** A resolver with the shape of `dns.promises.lookup(hostname, { all: true })`. */
 export type HostLookup = (hostname: string) => Promise<readonly LookupAddress[]>;
@@ -25,7 +25,11 @@ function judge(hostname: string, addresses: readonly LookupAddress[]): void {
   if (addresses.length === 0) throw forbidden(hostname, 'host did not resolve');
   for (const { address } of addresses) {
     const kind: AddressKind | undefined = classifyAddress(address);
-    if (kind !== 'public') throw forbidden(hostname, `host resolves to a ${kind ?? 'unknown'} address`);
+    if (kind !== 'public')
+      throw forbidden(
+        hostname,
+        `host resolves to ${kind === undefined ? 'an unknown address' : addressPhrase(kind)}`,
+      );
   }
 }
 
@@ -41,7 +45,7 @@ export async function resolvePublicAddresses(
   const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
   const literal = classifyAddress(bare);
   if (literal !== undefined) {
-    if (literal !== 'public') throw forbidden(hostname, `host is a ${literal} address`);
+    if (literal !== 'public') throw forbidden(hostname, `host is ${addressPhrase(literal)}`);
     return [{ address: bare, family: bare.includes(':') ? 6 : 4 }];
   }
   if (isLocalhostName(bare)) throw forbidden(hostname, 'host is a loopback name');

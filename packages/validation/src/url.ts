@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findHiddenText, mayNeedSanitizing } from './hidden-text.js';
 import { warnInsecureOption } from './insecure-option-warning.js';
-import { classifyAddress, isLocalhostName } from './ip-address.js';
+import { addressPhrase, classifyAddress, isLocalhostName } from './ip-address.js';
 import { requireInteger } from './option-checks.js';
 import { type HostLookup, resolvePublicAddresses } from './public-address.js';
 
@@ -85,7 +85,7 @@ export function urlProblem(raw: string, options: SafeUrlOptions = {}): string | 
   if (options.hosts !== undefined && !hostAllowed(url.hostname, options.hosts)) return 'host not allowed';
   if (options.allowPrivateAddresses !== true) {
     const kind = classifyAddress(url.hostname);
-    if (kind !== undefined && kind !== 'public') return `host is a ${kind} address`;
+    if (kind !== undefined && kind !== 'public') return `host is ${addressPhrase(kind)}`;
     if (isLocalhostName(url.hostname)) return 'host is a loopback name';
   }
   return undefined;
