@@ -37,22 +37,40 @@ function hostName(host: string): string {
  * Refuses requests whose `Host` or `Origin` does not belong to this server: the DNS-rebinding defence
  * for servers on loopback (on by default there) or with configured hosts. Throws `ERR_HOST_NOT_ALLOWED`
  * or `ERR_ORIGIN_NOT_ALLOWED` (403).
+ *
+ * `ownOrigin` is this server's public origin (the resource identifier's, e.g. `https://mcp.example.com`).
+ * Without `allowedHosts` its host name is accepted next to the loopback names (a reverse proxy on the same
+ * machine forwards it), and so is exactly that origin: an attacker's rebound name is never our own.
  */
 export function checkDnsRebinding(
   headers: { readonly host: HeaderValue; readonly origin: HeaderValue },
   localAddress: string | undefined,
   options: DnsRebindingOptions = {},
+  ownOrigin?: string,
 ): void {
   const configured = options.allowedHosts !== undefined;
   const loopback = isLoopbackAddress(localAddress);
   if (!configured && !loopback) return;
   const host = single(headers.host);
   const allowedHosts = (options.allowedHosts ?? []).map((h) => h.toLowerCase());
+  // Parsed only when a name is not a loopback one (the common loopback request pays nothing).
+  let own: URL | null | undefined;
+  const ownUrl = (): URL | null => {
+    if (own === undefined) {
+      own = null;
+      if (!configured && ownOrigin !== undefined && URL.canParse(ownOrigin)) {
+        const url = new URL(ownOrigin);
+        if (url.protocol === 'http:' || url.protocol === 'https:') own = url;
+      }
+    }
+    return own;
+  };
+  const ownOk = (name: string): boolean => ownUrl()?.hostname === name;
   const hostOk =
     host !== undefined &&
     (allowedHosts.includes(host.toLowerCase()) ||
       allowedHosts.includes(hostName(host)) ||
-      (loopback && !configured && LOOPBACK_NAMES.has(hostName(host))));
+      (loopback && !configured && (LOOPBACK_NAMES.has(hostName(host)) || ownOk(hostName(host)))));
   if (!hostOk) {
     throw new ValidationError('ERR_HOST_NOT_ALLOWED', 'host not allowed', {
       detail: { host: host?.slice(0, 256) ?? null },
@@ -68,7 +86,9 @@ export function checkDnsRebinding(
       originOk =
         url.origin === origin &&
         (url.protocol === 'http:' || url.protocol === 'https:') &&
-        ((loopback && LOOPBACK_NAMES.has(name)) || allowedHosts.includes(url.host.toLowerCase()));
+        ((loopback && LOOPBACK_NAMES.has(name)) ||
+          allowedHosts.includes(url.host.toLowerCase()) ||
+          (ownOk(name) && url.origin === ownUrl()?.origin));
     } catch {
       originOk = false;
     }

@@ -174,6 +174,20 @@ function resourceIdentifier(resource: string | URL): string {
 }
 
 /**
+ * The `aud` values that name this resource: the configured identifier, and its WHATWG-serialised form,
+ * which is what MCP clients send as the RFC 8707 `resource` parameter (`new URL(resource).href`: lower-case
+ * scheme and host, no default port, `/` for an empty path). For an origin-only identifier both `https://h`
+ * and `https://h/` (RFC 3986 §6.2.3: the same URI). Nothing else: another path, a trailing slash after a
+ * path, another port or host are different resources.
+ */
+function audiencesFor(resource: string): string[] {
+  const url = new URL(resource);
+  const out = new Set([resource, url.href]);
+  if (url.href === `${url.origin}/`) out.add(url.origin);
+  return [...out];
+}
+
+/**
  * Creates a JWT access-token verifier (RFC 9068 profile) over jose. Keys come from configuration only;
  * `iss`, `aud` (this resource), `exp` are required; `typ`, `nbf`, future `iat`, `crit`, size, JWE and
  * nested tokens are checked; every failure is one `AuthenticationError` code.
@@ -236,7 +250,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const joseOptions = {
     algorithms,
     issuer: issuers,
-    audience: [resource],
+    audience: audiencesFor(resource),
     requiredClaims: required,
     clockTolerance: tolerance,
     ...(maxAge === undefined ? {} : { maxTokenAge: maxAge }),
@@ -344,7 +358,12 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     if (typeof payload.iat === 'number' && payload.iat > nowSec + tolerance) {
       throw tokenError('ERR_TOKEN_ISSUED_IN_FUTURE');
     }
-    const subject = payload.sub;
+    const subject = payload.sub as unknown;
+    // jose checks `sub` only against an expected value: a number, array, object or null would become the
+    // principal's subject (RFC 7519 §4.1.2: a StringOrURI).
+    if (subject !== undefined && typeof subject !== 'string') {
+      throw tokenError('ERR_TOKEN_CLAIM_INVALID', { detail: { claim: 'sub' } });
+    }
     const clientIdClaim = (payload as Record<string, unknown>).client_id ?? payload.azp;
     if (clientIdClaim !== undefined && (typeof clientIdClaim !== 'string' || clientIdClaim.length === 0)) {
       throw tokenError('ERR_TOKEN_CLAIM_INVALID', { detail: { claim: 'client_id' } });

@@ -5,6 +5,8 @@ import {
   type CryptoKey,
   createLocalJWKSet,
   createRemoteJWKSet,
+  customFetch,
+  type FetchImplementation,
   type JSONWebKeySet,
   type JWK,
   type JWSHeaderParameters,
@@ -81,6 +83,8 @@ export interface JwksUriSource {
   readonly headers?: Readonly<Record<string, string>>;
   /** Weakens security: allows `http:` to a non-loopback host. Emits a warning. Default false. */
   readonly allowInsecureHttp?: boolean;
+  /** Largest JWKS response read, bytes (declared or streamed); a bigger one is a failed fetch. Default 524288. */
+  readonly maxResponseBytes?: number;
 }
 
 /** A local JWKS, given as an object or read from a JSON file (re-read by `reload()`). */
@@ -328,6 +332,86 @@ function localJwksResolver(source: LocalJwksSource): KeyResolver {
   };
 }
 
+/** Longest wait after a failed JWKS fetch before the next attempt (shorter when `cooldownMs` is). */
+const FAILURE_BACKOFF_MAX_MS = 5000;
+
+class JwksFetchError extends Error {
+  override readonly name = 'JwksFetchError';
+}
+
+/**
+ * The fetch jose uses for a remote JWKS, with two limits jose lacks: the body is read up to
+ * `maxBytes` (a declared or streamed excess aborts it, so a hostile or broken endpoint cannot fill
+ * memory before the timeout), and after a failed fetch (network error, non-200, oversized, not a
+ * JWKS) no new request leaves for `backoffMs`. jose only rate-limits refetches after a successful one,
+ * so without it every unknown `kid` (or every token, once the set is stale) hits a failing endpoint.
+ */
+function boundedJwksFetch(
+  maxBytes: number,
+  backoffMs: number,
+): { readonly fetch: FetchImplementation; forced<T>(run: () => Promise<T>): Promise<T> } {
+  let retryAt = 0;
+  let forcing = 0;
+  const read = async (response: Response): Promise<Uint8Array> => {
+    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (declared > maxBytes) throw new JwksFetchError('JWKS response too large');
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    if (response.body !== null) {
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > maxBytes) {
+          void reader.cancel().catch(() => {});
+          throw new JwksFetchError('JWKS response too large');
+        }
+        chunks.push(value);
+      }
+    }
+    return Buffer.concat(chunks, size);
+  };
+  const fetchImpl: FetchImplementation = async (url, init) => {
+    if (forcing === 0 && Date.now() < retryAt)
+      throw new JwksFetchError('JWKS fetch backing off after a failure');
+    try {
+      const response = await fetch(url, init);
+      if (response.status !== 200) {
+        void response.body?.cancel().catch(() => {});
+        throw new JwksFetchError(`JWKS endpoint answered ${response.status}`);
+      }
+      const bytes = await read(response);
+      let json: unknown;
+      try {
+        json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+      } catch (cause) {
+        throw new JwksFetchError('JWKS response is not JSON', { cause });
+      }
+      const keys = (json as { keys?: unknown } | null)?.keys;
+      if (typeof json !== 'object' || json === null || !Array.isArray(keys)) {
+        throw new JwksFetchError('JWKS response is not a key set');
+      }
+      retryAt = 0;
+      return new Response(bytes, { status: 200, headers: { 'content-type': 'application/json' } });
+    } catch (error) {
+      retryAt = Date.now() + backoffMs;
+      throw error;
+    }
+  };
+  return {
+    fetch: fetchImpl,
+    async forced(run) {
+      forcing++;
+      try {
+        return await run();
+      } finally {
+        forcing--;
+      }
+    },
+  };
+}
+
 function remoteJwksResolver(source: JwksUriSource, warnings: string[]): KeyResolver {
   let url: URL;
   try {
@@ -344,11 +428,15 @@ function remoteJwksResolver(source: JwksUriSource, warnings: string[]): KeyResol
       warnings.push(`allowInsecureHttp: JWKS fetched over plain http from ${url.host}`);
     }
   }
+  const cooldownMs = positive(source.cooldownMs, 30_000, 'cooldownMs');
+  const maxResponseBytes = positive(source.maxResponseBytes, 524_288, 'maxResponseBytes');
+  const fetcher = boundedJwksFetch(maxResponseBytes, Math.min(cooldownMs, FAILURE_BACKOFF_MAX_MS));
   const set = createRemoteJWKSet(url, {
-    timeoutDuration: positive(source.timeoutMs, 5000, 'timeoutMs'),
-    cooldownDuration: positive(source.cooldownMs, 30_000, 'cooldownMs'),
+    timeoutDuration: Math.ceil(positive(source.timeoutMs, 5000, 'timeoutMs')), // jose wants an integer
+    cooldownDuration: cooldownMs,
     cacheMaxAge: positive(source.cacheMaxAgeMs, 600_000, 'cacheMaxAgeMs'),
     ...(source.headers === undefined ? {} : { headers: { ...source.headers } }),
+    [customFetch]: fetcher.fetch,
   });
   return {
     algorithms: new Set(source.algorithms),
@@ -362,7 +450,8 @@ function remoteJwksResolver(source: JwksUriSource, warnings: string[]): KeyResol
     },
     async reload() {
       try {
-        await set.reload();
+        // An explicit reload is the operator asking: it is not held back by the failure backoff.
+        await fetcher.forced(() => set.reload());
       } catch (error) {
         wrapSetErrors(error);
       }

@@ -57,6 +57,16 @@ async function readJsonBody(req: AuthRequest, maxBytes: number): Promise<unknown
   }
 }
 
+/**
+ * The request target as the client sent it. Express strips the mount path from `req.url` inside
+ * `app.use('/mcp', …)` and keeps the original in `req.originalUrl`; DPoP's `htu` and the metadata path
+ * are about the full path.
+ */
+function requestUrl(req: AuthRequest): string {
+  const original = (req as { originalUrl?: unknown }).originalUrl;
+  return typeof original === 'string' && original.length > 0 ? original : (req.url ?? '/');
+}
+
 /** The framework-free request view of a node:http request. */
 function requestView(req: AuthRequest, body: unknown) {
   const certificate = clientCertificateIdentity(req.socket);
@@ -67,7 +77,7 @@ function requestView(req: AuthRequest, body: unknown) {
   }
   return {
     method: req.method ?? 'GET',
-    url: req.url ?? '/',
+    url: requestUrl(req),
     headers: {
       ...req.headers,
       authorization:
@@ -96,7 +106,7 @@ export async function authenticateNodeRequest(
   res: ServerResponse,
   options: NodeAuthMiddlewareOptions = {},
 ): Promise<WardenAuthInfo | undefined> {
-  const path = (req.url ?? '/').split('?')[0];
+  const path = requestUrl(req).split('?')[0];
   if ((options.serveMetadata ?? true) && path === server.metadataPath.split('?')[0] && req.method === 'GET') {
     send(
       res,

@@ -191,6 +191,11 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     ...(options.tlsClientCertificateBoundAccessTokens === true
       ? { tlsClientCertificateBoundAccessTokens: true }
       : {}),
+    // RFC 9728 §2: tell clients which proof algorithms work here and whether Bearer is refused.
+    ...(options.dpop === undefined ? {} : { dpopSigningAlgValuesSupported: options.dpop.algorithms }),
+    ...(options.dpop !== undefined && options.dpopRequired === true
+      ? { dpopBoundAccessTokensRequired: true }
+      : {}),
   });
   const metadataUrl = metadataUrlFor(resource);
   const resourceOrigin = new URL(resource).origin;
@@ -308,6 +313,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
             { host: request.headers.host, origin: request.headers.origin },
             request.localAddress,
             options.dnsRebinding,
+            resourceOrigin,
           );
         } catch (error) {
           const denial = error as WardenError;

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isWardenError, memorySink } from '@mcp-warden/core';
+import express from 'express';
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +11,7 @@ import {
   createResourceServer,
   type DpopVerifier,
   memoryReplayCache,
+  nodeAuthMiddleware,
 } from '../src/index.js';
 import { ISSUER, makeKey, nowSec, RESOURCE, sign, sourceFor, type TestKey } from './keys.js';
 import { rawRequest } from './raw-http.js';
@@ -259,5 +261,87 @@ describe('DPoP over real HTTP', () => {
         ])
       ).status,
     ).toBe(401);
+  });
+});
+
+describe('DPoP in the RFC 9728 metadata', () => {
+  it('advertises the proof algorithms, and dpop_bound_access_tokens_required when DPoP is required', async () => {
+    const key = await makeKey('ES256');
+    const make = (dpopRequired: boolean) =>
+      createResourceServer({
+        verifier: { issuer: ISSUER, resource: RESOURCE, keys: [sourceFor(key)] },
+        authorizationServers: [ISSUER],
+        dpop: createDpopVerifier({ replayCache: memoryReplayCache(), algorithms: ['ES256', 'EdDSA'] }),
+        dpopRequired,
+      });
+    const servers = [make(false), make(true)];
+    const http = servers.map((rs) =>
+      createServer(async (req, res) => {
+        if ((await authenticateNodeRequest(rs, req, res)) !== undefined) res.end('{}');
+      }),
+    );
+    try {
+      const documents: Record<string, unknown>[] = [];
+      for (const server of http) {
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        const res = await rawRequest(
+          (server.address() as AddressInfo).port,
+          'GET',
+          '/.well-known/oauth-protected-resource/mcp',
+          [],
+        );
+        expect(res.status).toBe(200);
+        documents.push(JSON.parse(res.body) as Record<string, unknown>);
+      }
+      expect(documents[0]).toMatchObject({
+        resource: RESOURCE,
+        dpop_signing_alg_values_supported: ['ES256', 'EdDSA'],
+      });
+      expect(documents[0]).not.toHaveProperty('dpop_bound_access_tokens_required');
+      expect(documents[1]).toMatchObject({
+        dpop_signing_alg_values_supported: ['ES256', 'EdDSA'],
+        dpop_bound_access_tokens_required: true,
+      });
+    } finally {
+      for (const server of http) {
+        if (server.listening) await new Promise((resolve) => server.close(resolve));
+      }
+    }
+  });
+});
+
+describe('DPoP behind Express mounted on a path', () => {
+  it('checks htu against the full request path (originalUrl), not the path left after the mount', async () => {
+    const key = await makeKey('ES256');
+    const client = await holder();
+    const rs = createResourceServer({
+      verifier: { issuer: ISSUER, resource: RESOURCE, keys: [sourceFor(key)] },
+      authorizationServers: [ISSUER],
+      dpop: createDpopVerifier({ replayCache: memoryReplayCache(), algorithms: ['ES256'] }),
+    });
+    const app = express();
+    app.use('/mcp', nodeAuthMiddleware(rs)); // inside, req.url is "/", req.originalUrl is "/mcp"
+    app.get('/mcp', (req, res) => {
+      res.json({ method: (req as { auth?: { extra?: { authMethod?: unknown } } }).auth?.extra?.authMethod });
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const token = await sign(key, { cnf: { jkt: client.jkt } });
+      const send = async (htu: string) =>
+        rawRequest(port, 'GET', '/mcp', [
+          ['Authorization', `DPoP ${token}`],
+          ['DPoP', await proof(client, { htm: 'GET', htu, ath: ath(token) })],
+        ]);
+      const ok = await send(RESOURCE);
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.body)).toEqual({ method: 'dpop' });
+      // A proof for the mount-relative path ("/") is for another URL and stays refused.
+      expect((await send('https://mcp.example.com/')).status).toBe(401);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -243,6 +243,35 @@ describe('HTTP layer: Host/Origin (DNS rebinding) on a loopback bind', () => {
   });
 });
 
+describe('HTTP layer: Host/Origin behind a same-host reverse proxy', () => {
+  it("accepts the resource identifier's own host and origin on a loopback bind; foreign ones stay refused", async () => {
+    // A TLS-terminating proxy on the same machine forwards `Host: mcp.example.com` to 127.0.0.1:<port>.
+    const token = await sign(key, { scope: 'mcp' });
+    for (const host of ['mcp.example.com', 'MCP.example.com', 'mcp.example.com:443']) {
+      const res = await rawRequest(port, 'GET', '/mcp', [['Host', host], bearer(token)]);
+      expect(res.status, host).toBe(200);
+    }
+    const own = await rawRequest(port, 'GET', '/mcp', [
+      ['Host', 'mcp.example.com'],
+      ['Origin', 'https://mcp.example.com'],
+      bearer(token),
+    ]);
+    expect(own.status).toBe(200);
+    for (const [host, origin] of [
+      ['evil.example.com', undefined],
+      ['mcp.example.com.evil.com', undefined],
+      ['example.com', undefined],
+      ['mcp.example.com', 'https://evil.example.com'],
+      ['mcp.example.com', 'http://mcp.example.com.evil.com'],
+    ] as const) {
+      const headers: [string, string][] = [['Host', host], bearer(token)];
+      if (origin !== undefined) headers.push(['Origin', origin]);
+      const res = await rawRequest(port, 'GET', '/mcp', headers);
+      expect(res.status, `${host} ${origin}`).toBe(403);
+    }
+  });
+});
+
 describe('HTTP layer: metadata and events', () => {
   it('serves the RFC 9728 document at the well-known path', async () => {
     const res = await rawRequest(port, 'GET', '/.well-known/oauth-protected-resource/mcp', []);

@@ -20,7 +20,11 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 class JwksServer {
   keys: JWK[] = [];
   hits = 0;
-  mode: 'ok' | 'hang' | 'error' | 'garbage' = 'ok';
+  mode: 'ok' | 'hang' | 'error' | 'garbage' | 'endless' = 'ok';
+  /** Bytes of JSON whitespace appended to the set in `ok` mode (a valid, just large, document). */
+  padding = 0;
+  /** Bytes written in `endless` mode before the client went away. */
+  streamed = 0;
   readonly #server: Server;
   readonly #hanging = new Set<import('node:http').ServerResponse>();
 
@@ -37,7 +41,32 @@ class JwksServer {
         return;
       }
       res.setHeader('content-type', 'application/json');
-      res.end(this.mode === 'garbage' ? '{"keys": "nope"' : JSON.stringify({ keys: this.keys }));
+      if (this.mode === 'endless') {
+        // No content-length, a JSON prefix and whitespace for ever: only a byte cap or the timeout stops it.
+        this.streamed = 0;
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        let open = true;
+        res.on('close', () => {
+          open = false;
+        });
+        const pump = (): void => {
+          while (open) {
+            this.streamed += chunk.length;
+            if (!res.write(chunk)) {
+              res.once('drain', pump);
+              return;
+            }
+          }
+        };
+        res.write('{"keys":[');
+        pump();
+        return;
+      }
+      res.end(
+        this.mode === 'garbage'
+          ? '{"keys": "nope"'
+          : JSON.stringify({ keys: this.keys }) + ' '.repeat(this.padding),
+      );
     });
   }
 
@@ -164,5 +193,63 @@ describe('remote JWKS over real HTTP', () => {
     };
     expect(await codeOf(v.verify(await sign(hsKey)))).toBe('ERR_TOKEN_ALG_NOT_ALLOWED');
     expect(await codeOf(v.verify(await sign(k1)))).toBe('ERR_TOKEN_KEY_NOT_FOUND');
+  });
+});
+
+describe('remote JWKS limits', () => {
+  it('refuses an oversized JWKS response, declared or streamed, and still accepts a large real-world set', async () => {
+    server.mode = 'ok';
+    server.keys = [k1.publicJwk!];
+    const token = await sign(k1);
+    // About 100 KiB: far more than any real set (a dozen keys with x5c chains is ~30 KiB): accepted.
+    server.padding = 100 * 1024;
+    expect(await codeOf(verifier().verify(token))).toBe('ACCEPTED');
+    // A valid set padded to 2 MiB (content-length declared): refused, not parsed into memory.
+    server.padding = 2 * 1024 * 1024;
+    expect(await codeOf(verifier().verify(token))).toBe('ERR_JWKS_UNAVAILABLE');
+    server.padding = 0;
+    // An endless body without content-length: cut at the cap, long before the 3 s timeout.
+    server.mode = 'endless';
+    const started = Date.now();
+    expect(await codeOf(verifier({ timeoutMs: 3000 }).verify(token))).toBe('ERR_JWKS_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(server.streamed).toBeLessThan(16 * 1024 * 1024);
+    server.mode = 'ok';
+    // The cap is configurable: a lower one refuses the 100 KiB set.
+    server.padding = 100 * 1024;
+    expect(await codeOf(verifier({ maxResponseBytes: 64 * 1024 }).verify(token))).toBe(
+      'ERR_JWKS_UNAVAILABLE',
+    );
+    server.padding = 0;
+  });
+
+  it('does not hammer a failing JWKS endpoint: unknown kids during an outage fetch at most once per backoff', async () => {
+    server.mode = 'ok';
+    server.keys = [k1.publicJwk!];
+    server.hits = 0;
+    const v = verifier({ cooldownMs: 300 });
+    expect(await codeOf(v.verify(await sign(k1)))).toBe('ACCEPTED');
+    expect(server.hits).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 350)); // past the cooldown
+    server.mode = 'error';
+    const tokens = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => sign(k2, {}, { kid: `random-${i}` })),
+    );
+    const started = Date.now();
+    const codes = new Set<string>();
+    for (const token of tokens) codes.add(await codeOf(v.verify(token))); // one after another
+    const elapsed = Date.now() - started;
+    expect(
+      [...codes].every((code) => code === 'ERR_JWKS_UNAVAILABLE' || code === 'ERR_TOKEN_KEY_NOT_FOUND'),
+    ).toBe(true);
+    // At most one fetch per 300 ms backoff window (40 sequential requests without it: 40 fetches).
+    expect(server.hits - 1).toBeLessThanOrEqual(1 + Math.ceil(elapsed / 300));
+    // Known keys keep working from the cached set during the outage.
+    expect(await codeOf(v.verify(await sign(k1)))).toBe('ACCEPTED');
+    // Recovery: reload() tries at once, whatever the backoff.
+    server.mode = 'ok';
+    server.keys = [k1.publicJwk!, k2.publicJwk!];
+    await v.reload();
+    expect(await codeOf(v.verify(await sign(k2)))).toBe('ACCEPTED');
   });
 });

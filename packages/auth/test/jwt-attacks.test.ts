@@ -221,6 +221,19 @@ describe('attack suite: claims', () => {
     }
   });
 
+  it('rejects a sub that is not a string (number, array, object, boolean): no type confusion in the principal', async () => {
+    for (const sub of [123, 0, ['admin'], { id: 'admin' }, true, null]) {
+      expect(await codeOf(asym.verify(await sign(es, { sub })))).toBe('ERR_TOKEN_CLAIM_INVALID');
+    }
+    // Without client_id/azp the subject is the client id too: still a string check.
+    for (const sub of [42, ['a', 'b']]) {
+      expect(await codeOf(asym.verify(await sign(es, { sub, client_id: undefined })))).toBe(
+        'ERR_TOKEN_CLAIM_INVALID',
+      );
+    }
+    expect(await codeOf(asym.verify(await sign(es, { sub: 'user-1' })))).toBe('ACCEPTED');
+  });
+
   it('rejects wrong and prefix-matching issuers', async () => {
     for (const iss of [
       'https://issuer.example.com.evil.com',

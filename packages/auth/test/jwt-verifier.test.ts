@@ -223,7 +223,23 @@ describe('configuration', () => {
         keys: [{ type: 'jwks', jwks: { keys: [{ kty: 'oct', k: 'AAAA' }] }, algorithms: ['ES256'] }],
       },
       { ...base, keys: [{ type: 'jwks-uri', url: 'http://keys.example.com/jwks', algorithms: ['ES256'] }] },
+      // Every JWKS limit needs a positive finite value.
+      ...[{ maxResponseBytes: 0 }, { maxResponseBytes: Number.POSITIVE_INFINITY }, { timeoutMs: -1 }].map(
+        (limit) => ({
+          ...base,
+          keys: [{ type: 'jwks-uri', url: 'https://keys.example.com/jwks', algorithms: ['ES256'], ...limit }],
+        }),
+      ),
     ];
+    // jose wants an integer timeout and throws a bare TypeError otherwise: a fractional one is rounded up.
+    expect(() =>
+      createJwtVerifier({
+        ...base,
+        keys: [
+          { type: 'jwks-uri', url: 'https://keys.example.com/jwks', algorithms: ['ES256'], timeoutMs: 200.5 },
+        ],
+      }),
+    ).not.toThrow();
     for (const options of bad) {
       let error: unknown;
       try {

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getSecurityContext, memorySink, secureMcpServer } from '@mcp-warden/core';
+import { type OAuthClientProvider, selectResourceURL } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
@@ -159,6 +160,43 @@ describe("the SDK's requireBearerAuth with sdkTokenVerifier", () => {
       const bad = await fetch(`${base}/sdk-protected`, { headers: { Authorization: `Bearer ${token}` } });
       expect(bad.status).toBe(401);
       expect(JSON.stringify(await bad.json())).toMatch(/ERR_TOKEN_/);
+    }
+  });
+});
+
+describe('RFC 8707 resource indicator as the SDK client sends it', () => {
+  it('accepts the aud the SDK client requests for an origin-only or non-canonical resource, nothing else', async () => {
+    const cases = [
+      { resource: 'https://mcp.example.com', serverUrl: 'https://mcp.example.com/' },
+      { resource: 'https://MCP.Example.com:443/mcp', serverUrl: 'https://mcp.example.com/mcp' },
+    ];
+    for (const { resource, serverUrl } of cases) {
+      const server = createResourceServer({
+        verifier: { issuer: ISSUER, resource, keys: [sourceFor(key)], cache: false },
+        authorizationServers: [ISSUER],
+      });
+      // What the real SDK client puts in `resource=` (authorization and token requests), read from our metadata.
+      const document = JSON.parse(JSON.stringify(server.metadata)) as { resource: string };
+      const requested = await selectResourceURL(new URL(serverUrl), {} as OAuthClientProvider, document);
+      expect(requested).toBeDefined();
+      const issuedFor = requested!.href;
+      expect(issuedFor).not.toBe(resource);
+      await expect(server.verifyToken(await sign(key, { aud: issuedFor }))).resolves.toMatchObject({
+        clientId: 'client-1',
+      });
+      // The configured spelling keeps working (e.g. an AS that copies the identifier verbatim).
+      await expect(server.verifyToken(await sign(key, { aud: resource }))).resolves.toBeDefined();
+      // Still exact otherwise: another path, a trailing slash on a path, another host.
+      for (const aud of [
+        'https://mcp.example.com/other',
+        `${issuedFor}/`,
+        'https://mcp.example.com.evil/',
+        'https://mcp.example.com:8443/mcp',
+      ]) {
+        await expect(server.verifyToken(await sign(key, { aud }))).rejects.toMatchObject({
+          code: 'ERR_TOKEN_AUDIENCE_INVALID',
+        });
+      }
     }
   });
 });
