@@ -1,4 +1,5 @@
 import { delimiterChar } from './field-markers.js';
+import { jsonStructureProblem } from './json-text.js';
 import type { FieldInfo, ScalarKind } from './schema-fields.js';
 
 /** The outcome of reading one string as a field's type. Reasons never contain the input. */
@@ -9,6 +10,9 @@ export type Coerced =
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** A digit before the first digit of the integer part: `0600`, `-007`, `00.5`. */
+const LEADING_ZERO = /^[+-]?0\d/;
+const INTEGER = /^[+-]?\d+$/;
 
 /**
  * Reads `true/1/yes/on` and `false/0/no/off` (any case, surrounding spaces ignored). Anything else
@@ -23,14 +27,41 @@ export function parseBoolean(raw: string): Coerced {
 
 /**
  * Reads a plain decimal number (`42`, `-1.5`, `1e3`). Empty strings, hex, `Infinity`, `NaN`, and
- * numbers too large to be finite are errors; the schema then decides on integer and range.
+ * numbers too large to be finite are errors; the schema then decides on integer and range. Leading
+ * zeros (`0600`) are refused: elsewhere (C, shells, YAML 1.1) they mean octal, so a file mode
+ * written that way would silently become another number.
  */
 export function parseNumber(raw: string): Coerced {
   const text = raw.trim();
   if (!DECIMAL.test(text)) return { ok: false, reason: 'expected a decimal number' };
+  if (LEADING_ZERO.test(text)) {
+    return { ok: false, reason: 'expected a decimal number without leading zeros (octal is not read)' };
+  }
   const value = Number(text);
   if (!Number.isFinite(value)) return { ok: false, reason: 'expected a finite number' };
   return { ok: true, value };
+}
+
+/** Reads a decimal integer of any size as a bigint (a JSON number would lose digits past 2^53). */
+function parseBigInt(raw: string): Coerced {
+  const text = raw.trim();
+  if (!INTEGER.test(text)) return { ok: false, reason: 'expected a decimal integer' };
+  if (LEADING_ZERO.test(text)) {
+    return { ok: false, reason: 'expected a decimal number without leading zeros (octal is not read)' };
+  }
+  return { ok: true, value: BigInt(text) };
+}
+
+function parseJson(raw: string): Coerced {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    // Not JSON: hand the string to the schema (a union of literals, say).
+    return { ok: true, value: raw };
+  }
+  const problem = jsonStructureProblem(raw);
+  return problem === undefined ? { ok: true, value } : { ok: false, reason: problem };
 }
 
 function parseScalar(raw: string, kind: ScalarKind): Coerced {
@@ -39,15 +70,12 @@ function parseScalar(raw: string, kind: ScalarKind): Coerced {
       return { ok: true, value: raw };
     case 'number':
       return parseNumber(raw);
+    case 'bigint':
+      return parseBigInt(raw);
     case 'boolean':
       return parseBoolean(raw);
     case 'json':
-      try {
-        return { ok: true, value: JSON.parse(raw) as unknown };
-      } catch {
-        // Not JSON: hand the string to the schema (a union of literals, say).
-        return { ok: true, value: raw };
-      }
+      return parseJson(raw);
   }
 }
 

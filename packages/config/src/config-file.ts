@@ -1,5 +1,6 @@
 import { isWiderThanOwner, octalMode, readRegularFile } from './file-checks.js';
 import type { InputTree } from './input-tree.js';
+import { jsonStructureProblem, lineColumn } from './json-text.js';
 import { applyObject } from './object-source.js';
 import type { SchemaNode } from './schema-fields.js';
 
@@ -7,9 +8,7 @@ import type { SchemaNode } from './schema-fields.js';
 function parsePosition(text: string, error: unknown): string {
   const match = /position (\d+)/.exec(error instanceof Error ? error.message : '');
   if (!match?.[1]) return 'not valid JSON';
-  const offset = Number(match[1]);
-  const before = text.slice(0, offset).split('\n');
-  return `not valid JSON (line ${before.length}, column ${(before[before.length - 1]?.length ?? 0) + 1})`;
+  return `not valid JSON (${lineColumn(text, Number(match[1]))})`;
 }
 
 /**
@@ -30,11 +29,17 @@ export function applyConfigFile(
     tree.problem('(config file)', via, `${path}: ${read.reason}`, 'ERR_CONFIG_FILE_READ');
     return;
   }
+  const text = read.content.replace(/^\uFEFF/, '');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(read.content.replace(/^\uFEFF/, ''));
+    parsed = JSON.parse(text);
   } catch (error) {
-    tree.problem('(config file)', source, parsePosition(read.content, error), 'ERR_CONFIG_FILE_PARSE');
+    tree.problem('(config file)', source, parsePosition(text, error), 'ERR_CONFIG_FILE_PARSE');
+    return;
+  }
+  const structure = jsonStructureProblem(text);
+  if (structure !== undefined) {
+    tree.problem('(config file)', source, structure, 'ERR_CONFIG_FILE_PARSE');
     return;
   }
   if ((read.mode & 0o022) !== 0) {

@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import type { FileCheck } from './field-markers.js';
 
 /** The result of opening a file the config names. Reasons name the path, never the content. */
@@ -23,11 +24,31 @@ function describeOpenError(error: unknown): string {
   }
 }
 
+const CHUNK_BYTES = 64 * 1024;
+
+function notRegular(stat: Stats): string {
+  return stat.isDirectory() ? 'is a directory, not a file' : 'not a regular file';
+}
+
+/** The reason a file that is not UTF-8 text is refused (decoding it would replace bytes silently). */
+export const NOT_UTF8 = 'not UTF-8 text';
+
 /**
  * Opens a regular file and reads at most `maxBytes`. Opens non-blocking so a FIFO cannot hang the
- * start, and checks the opened descriptor (not the path) so the file checked is the file read.
+ * start, and checks the opened descriptor (not the path) so the file checked is the file read. The
+ * content must be UTF-8: decoding anything else would turn each bad byte into U+FFFD, so a raw
+ * binary key would load as a mostly constant, guessable string.
  */
 export function readRegularFile(path: string, maxBytes: number, readContent = true): FileRead {
+  // Look before opening: opening a FIFO releases a writer blocked on it, and opening a device may
+  // act on it (a tape rewinds, a watchdog arms). The opened descriptor is checked again below.
+  let before: Stats;
+  try {
+    before = statSync(path);
+  } catch (error) {
+    return { ok: false, reason: describeOpenError(error) };
+  }
+  if (!before.isFile()) return { ok: false, reason: notRegular(before) };
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -36,20 +57,23 @@ export function readRegularFile(path: string, maxBytes: number, readContent = tr
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) {
-      return { ok: false, reason: stat.isDirectory() ? 'is a directory, not a file' : 'not a regular file' };
-    }
+    if (!stat.isFile()) return { ok: false, reason: notRegular(stat) };
     if (!readContent) return { ok: true, content: '', mode: stat.mode };
     if (stat.size > maxBytes) return { ok: false, reason: `larger than ${maxBytes} bytes` };
-    const buffer = Buffer.alloc(maxBytes + 1);
+    // Chunks sized by the file, not by the limit (a limit may be huge); files in /proc report size 0.
+    const chunks: Buffer[] = [];
     let length = 0;
-    while (length < buffer.length) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
+    while (length <= maxBytes) {
+      const chunk = Buffer.alloc(Math.min(maxBytes + 1 - length, Math.max(stat.size + 1, CHUNK_BYTES)));
+      const read = readSync(fd, chunk, 0, chunk.length, null);
       if (read === 0) break;
+      chunks.push(chunk.subarray(0, read));
       length += read;
     }
     if (length > maxBytes) return { ok: false, reason: `larger than ${maxBytes} bytes` };
-    return { ok: true, content: buffer.subarray(0, length).toString('utf8'), mode: stat.mode };
+    const bytes = Buffer.concat(chunks, length);
+    if (!isUtf8(bytes)) return { ok: false, reason: NOT_UTF8 };
+    return { ok: true, content: bytes.toString('utf8'), mode: stat.mode };
   } catch (error) {
     return { ok: false, reason: describeOpenError(error) };
   } finally {

@@ -2,6 +2,7 @@ import { coerce } from './coercion.js';
 import {
   checkNamedFile,
   isWiderThanOwner,
+  NOT_UTF8,
   octalMode,
   readRegularFile,
   stripFinalNewline,
@@ -35,6 +36,16 @@ export class InputTree {
   constructor(readonly limits: SourceLimits) {}
 
   set(field: FieldInfo, value: unknown, source: string, layer: string): void {
+    if (field.secret && (value === '' || (Array.isArray(value) && value.includes('')))) {
+      // An empty key is no key (an HMAC with it is forgeable); an empty secret file is refused too.
+      this.problem(
+        field.key,
+        source,
+        'a secret must not be empty; leave it unset instead',
+        'ERR_CONFIG_VALIDATION',
+      );
+      return;
+    }
     let node = this.value;
     for (const segment of field.path.slice(0, -1)) {
       const next = node[segment];
@@ -69,7 +80,8 @@ export class InputTree {
   setSecretFromFile(field: FieldInfo, path: string, source: string, layer: string): void {
     const read = readRegularFile(path, this.limits.maxSecretFileBytes);
     if (!read.ok) {
-      this.problem(field.key, source, `secret file ${path}: ${read.reason}`, 'ERR_CONFIG_SECRET_FILE');
+      const hint = read.reason === NOT_UTF8 ? '; store a binary key as base64 or hex' : '';
+      this.problem(field.key, source, `secret file ${path}: ${read.reason}${hint}`, 'ERR_CONFIG_SECRET_FILE');
       return;
     }
     const content = stripFinalNewline(read.content);

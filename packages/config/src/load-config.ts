@@ -1,4 +1,11 @@
-import { ConfigError, type EventSink, type JsonValue, noopSink, type SecurityEvent } from '@mcp-warden/core';
+import {
+  ConfigError,
+  type EventSink,
+  type JsonValue,
+  noopSink,
+  type SecurityEvent,
+  visibleText,
+} from '@mcp-warden/core';
 import type { z } from 'zod';
 import { applyArgv } from './argv-source.js';
 import { applyConfigFile } from './config-file.js';
@@ -109,17 +116,51 @@ function valueAt(root: unknown, path: readonly string[]): unknown {
   return node;
 }
 
+/** `scheme://user:password@` or `scheme://token@` in a URL: the user info up to the last `@` of the authority. */
+const URL_USER_INFO = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@]*(?:@[^\s/?#@]*)*@/gi;
+
+/** Credentials embedded in URLs (`https://user:pw@host`) replaced by `[REDACTED]`. */
+function redactUrlCredentials(text: string): string {
+  return text.replace(URL_USER_INFO, `$1${REDACTED}@`);
+}
+
+/** A JSON.stringify replacer for values JSON has no form for: a bigint becomes its decimal string. */
+function bigintAsString(_key: string, item: unknown): unknown {
+  return typeof item === 'bigint' ? item.toString() : item;
+}
+
 function printable(value: unknown): JsonValue | undefined {
   if (value === undefined) return undefined;
   if (isSecret(value)) return REDACTED;
-  // JSON round trip: secrets nested anywhere print as "[REDACTED]" through their toJSON.
-  return JSON.parse(JSON.stringify(value) ?? 'null') as JsonValue;
+  // JSON round trip: secrets nested anywhere print as "[REDACTED]" through their toJSON; a bigint
+  // (which JSON.stringify refuses) prints as its decimal string; a URL's credentials are redacted.
+  const json = JSON.stringify(value, (key, item: unknown) => {
+    const plain = bigintAsString(key, item);
+    return typeof plain === 'string' ? redactUrlCredentials(plain) : plain;
+  });
+  return JSON.parse(json ?? 'null') as JsonValue;
 }
 
 function scrub(text: string, secrets: ReadonlySet<string>): string {
   let result = text;
-  for (const value of secrets) if (value.length >= 3) result = result.split(value).join(REDACTED);
-  return result;
+  for (const value of secrets) {
+    if (value.length < 3) continue;
+    // Also the escaped form a message built with JSON.stringify(input) would hold.
+    for (const form of new Set([value, JSON.stringify(value).slice(1, -1)])) {
+      result = result.split(form).join(REDACTED);
+    }
+  }
+  return redactUrlCredentials(result);
+}
+
+/** A problem with every control or invisible character escaped: it is printed to terminals and logs. */
+function visibleProblem(problem: ConfigProblem): ConfigProblem {
+  return {
+    key: visibleText(problem.key),
+    source: visibleText(problem.source),
+    reason: visibleText(problem.reason),
+    code: problem.code,
+  };
 }
 
 function requiredReason(field: FieldInfo | undefined, prefix: string): string {
@@ -240,9 +281,23 @@ export function evaluateConfig<S extends z.ZodType>(
     }
   }
   fillRequiredObjects(tree.value, fields.root);
-  const parsed = schema.safeParse(tree.value);
   const problems = [...tree.problems];
-  if (!parsed.success) {
+  let parsed: ReturnType<S['safeParse']> | undefined;
+  try {
+    parsed = schema.safeParse(tree.value) as ReturnType<S['safeParse']>;
+  } catch (error) {
+    // A refine or transform that throws: report it like any problem, never let its message (which
+    // may quote a secret) escape unscrubbed, in a stack trace or a cause chain.
+    const name = error instanceof Error ? error.name : 'a non-error value';
+    const message = error instanceof Error ? `: ${scrub(error.message, tree.secretValues)}` : '';
+    problems.push({
+      key: '(root)',
+      source: 'schema',
+      reason: `the schema threw ${name}${message}`,
+      code: 'ERR_CONFIG_VALIDATION',
+    });
+  }
+  if (parsed !== undefined && !parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = dottedKey(issue.path);
       const alreadyReported = [...tree.rejected].some(
@@ -266,8 +321,8 @@ export function evaluateConfig<S extends z.ZodType>(
       });
     }
   }
-  if (problems.length > 0) return { ok: false, problems };
-  if (!parsed.success) {
+  if (problems.length > 0) return { ok: false, problems: problems.map(visibleProblem) };
+  if (parsed === undefined || !parsed.success) {
     return {
       ok: false,
       problems: [{ key: '(root)', source: 'schema', reason: 'invalid', code: 'ERR_CONFIG_VALIDATION' }],
@@ -286,7 +341,18 @@ export function evaluateConfig<S extends z.ZodType>(
       secret: field.secret,
     });
   });
-  const warnings = [...tree.warnings, ...(options.warnings?.(config) ?? [])];
+  for (const field of fields.fields) {
+    const raw = field.secret ? undefined : JSON.stringify(valueAt(config, field.path), bigintAsString);
+    if (raw !== undefined && new RegExp(URL_USER_INFO.source, 'i').test(raw)) {
+      tree.warnings.push(
+        `${field.key} holds a URL with credentials but is not a secret field: print-config redacts them, ` +
+          'your own logs of the config will not; mark it with secret() or pass the credentials separately',
+      );
+    }
+  }
+  const warnings = [...tree.warnings, ...(options.warnings?.(config) ?? [])].map((warning) =>
+    visibleText(warning),
+  );
   const layers = entries.some((entry) => entry.source === 'default') ? ['default'] : [];
   layers.push(...tree.layers);
   return {

@@ -189,9 +189,10 @@ export function mcpServerRuleIssues(settings: Settings): readonly Issue[] {
       });
     }
   }
-  if (typeof settings.jwtJwksUrl === 'string' && settings.jwtJwksUrl.startsWith('http:')) {
-    const hostname = URL.canParse(settings.jwtJwksUrl) ? new URL(settings.jwtJwksUrl).hostname : '';
-    if (!isLoopbackHost(hostname))
+  // The parsed scheme, not the text: `HTTP://` is http too.
+  if (typeof settings.jwtJwksUrl === 'string' && URL.canParse(settings.jwtJwksUrl)) {
+    const url = new URL(settings.jwtJwksUrl);
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
       issues.push({ path: 'jwtJwksUrl', message: 'must use https (http only on loopback)' });
   }
   if (settings.authMode === 'apikey' && !has('apiKeysFile')) {

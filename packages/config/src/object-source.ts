@@ -25,6 +25,10 @@ function unwrapSecrets(value: unknown): unknown {
   return value;
 }
 
+function holdsSecret(value: unknown): boolean {
+  return isSecret(value) || (Array.isArray(value) && value.some(isSecret));
+}
+
 /**
  * Copies a nested object (a parsed config file, or the overrides) into the input tree: every key
  * must exist in the schema (typos are problems, with a suggestion), `<key>File` names the file of a
@@ -57,6 +61,16 @@ export function applyObject(
       }
       if (schemaNode?.type === 'leaf') {
         if (child === undefined) continue;
+        if (!schemaNode.field.secret && holdsSecret(child)) {
+          // Unwrapping it here would print it in print-config and in JSON.stringify(config).
+          tree.problem(
+            schemaNode.field.key,
+            naming.describe(childPath),
+            'a Secret was given for a field that is not secret; mark the field with secret()',
+            'ERR_CONFIG_VALIDATION',
+          );
+          continue;
+        }
         if (schemaNode.field.secret) naming.onSecretValue?.(schemaNode.field.key);
         tree.set(schemaNode.field, unwrapSecrets(child), naming.describe(childPath), naming.layer);
         continue;

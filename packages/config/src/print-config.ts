@@ -1,3 +1,4 @@
+import { visibleText } from '@mcp-warden/core';
 import type { ConfigEntry, LoadedConfig } from './load-config.js';
 
 /** Options of {@link printConfig}. */
@@ -6,8 +7,9 @@ export interface PrintConfigOptions {
   readonly format?: 'table' | 'json';
 }
 
+/** JSON escapes C0 controls only; C1 controls (`\u009b` is CSI) and bidi overrides are escaped too. */
 function shown(entry: ConfigEntry): string {
-  return entry.value === undefined ? '-' : JSON.stringify(entry.value);
+  return entry.value === undefined ? '-' : visibleText(JSON.stringify(entry.value));
 }
 
 /**
@@ -20,7 +22,9 @@ export function printConfig(loaded: LoadedConfig<unknown>, options: PrintConfigO
     for (const entry of loaded.entries) out[entry.key] = { value: entry.value ?? null, source: entry.source };
     return JSON.stringify(out, null, 2);
   }
-  const rows = loaded.entries.map((entry) => [entry.key, shown(entry), entry.source] as const);
+  const rows = loaded.entries.map(
+    (entry) => [visibleText(entry.key), shown(entry), visibleText(entry.source)] as const,
+  );
   const header = ['KEY', 'VALUE', 'SOURCE'] as const;
   const widths = [0, 1].map((column) =>
     Math.max(header[column]?.length ?? 0, ...rows.map((row) => row[column]?.length ?? 0)),
@@ -30,6 +34,6 @@ export function printConfig(loaded: LoadedConfig<unknown>, options: PrintConfigO
       .map((cell, column) => (column < 2 ? cell.padEnd(widths[column] ?? 0) : cell))
       .join('  ')
       .trimEnd();
-  const warnings = loaded.warnings.map((warning) => `warning: ${warning}`);
+  const warnings = loaded.warnings.map((warning) => `warning: ${visibleText(warning)}`);
   return [line(header), ...rows.map(line), ...warnings].join('\n');
 }

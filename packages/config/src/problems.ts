@@ -1,4 +1,4 @@
-import { ConfigError, type JsonValue } from '@mcp-warden/core';
+import { ConfigError, type JsonValue, visibleText } from '@mcp-warden/core';
 
 /**
  * One thing wrong with the configuration. `source` says where the value came from (`env
@@ -48,10 +48,14 @@ export function problemsOf(error: unknown): readonly ConfigProblem[] {
   return Array.isArray(problems) ? problems.filter(isProblem) : [];
 }
 
-/** One line per problem, for a terminal: `  - serverPort (env MCP_SERVER_PORT): expected a decimal number`. */
+/**
+ * One line per problem, for a terminal: `  - serverPort (env MCP_SERVER_PORT): expected a decimal
+ * number`. Control and invisible characters (a newline or an escape sequence in a key name) are
+ * shown as `\u{…}` escapes, so no problem can forge another line or drive the terminal.
+ */
 export function formatProblems(problems: readonly ConfigProblem[]): string {
-  const lines = problems.map(
-    (problem) => `  - ${problem.key} (${problem.source}): ${problem.reason} [${problem.code}]`,
+  const lines = problems.map((problem) =>
+    visibleText(`  - ${problem.key} (${problem.source}): ${problem.reason} [${problem.code}]`),
   );
   return [
     `invalid configuration: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { type ConfigError, noopSink } from '@mcp-warden/core';
 import type { z } from 'zod';
 import type { DeepReadonly } from './deep-freeze.js';
@@ -45,6 +46,12 @@ export interface ConfigWatcher<T> {
   close(): void;
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
+
 function sameValue(a: unknown, b: unknown): boolean {
   if (isSecret(a) || isSecret(b)) return isSecret(a) && isSecret(b) && a.sameAs(b);
   if (Array.isArray(a) || Array.isArray(b)) {
@@ -55,11 +62,14 @@ function sameValue(a: unknown, b: unknown): boolean {
       a.every((item, i) => sameValue(item, b[i]))
     );
   }
-  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
+  if (isPlainObject(a) && isPlainObject(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return [...keys].every((key) =>
-      sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
-    );
+    return [...keys].every((key) => sameValue(a[key], b[key]));
+  }
+  // A URL, Date, Map… made by a transform keeps its state out of its own keys: comparing those keys
+  // would call every two of them equal, and a change to a key that needs a restart would slip through.
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
+    return isDeepStrictEqual(a, b);
   }
   return Object.is(a, b);
 }

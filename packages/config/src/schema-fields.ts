@@ -5,7 +5,7 @@ import { envNameOf, flagNameOf } from './key-names.js';
 import { isSecretSchema } from './secret.js';
 
 /** How a string from the environment or the command line becomes a value of the field's type. */
-export type ScalarKind = 'string' | 'number' | 'boolean' | 'json';
+export type ScalarKind = 'string' | 'number' | 'bigint' | 'boolean' | 'json';
 
 /** A leaf of the config schema: something one environment variable or flag sets. */
 export interface FieldInfo {
@@ -98,6 +98,8 @@ function scalarKind(schema: z.ZodType): ScalarKind {
       return 'string';
     case 'number':
       return 'number';
+    case 'bigint':
+      return 'bigint';
     case 'boolean':
       return 'boolean';
     case 'literal': {
