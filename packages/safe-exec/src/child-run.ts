@@ -5,6 +5,10 @@ import { CappedOutput } from './capped-output.js';
 import { trackProcessGroup, untrackProcessGroup } from './live-process-groups.js';
 import type { OutputQueue } from './output-queue.js';
 import { signalProcessGroup } from './process-group.js';
+import { killMarkedProcesses, markersSupported, newRunMarker, RUN_MARKER_VARIABLE } from './run-marker.js';
+
+/** A run longer than this is followed by a scan of every process for its marker, not only newer pids. */
+const FULL_SCAN_AFTER_MS = 1000;
 
 /** What a finished run reports. */
 export interface ExecResult {
@@ -65,10 +69,13 @@ export function runChild(spec: ChildRunSpec): Promise<ExecResult> {
       reject(new ExecError('ERR_EXEC_ABORTED', 'the run was aborted before it started'));
       return;
     }
+    // Inherited by every descendant, also one that leaves the process group: found and killed at the end.
+    const marker = markersSupported ? newRunMarker() : undefined;
+    const env = marker === undefined ? spec.env : { ...spec.env, [RUN_MARKER_VARIABLE]: marker };
     try {
       child = spawn(spec.file, spec.argv, {
         cwd: spec.cwd,
-        env: spec.env,
+        env,
         ...(spec.argv0 === undefined ? {} : { argv0: spec.argv0 }),
         shell: false,
         detached: true,
@@ -81,7 +88,7 @@ export function runChild(spec: ChildRunSpec): Promise<ExecResult> {
       return;
     }
     const pid = child.pid;
-    if (pid !== undefined) trackProcessGroup(pid);
+    if (pid !== undefined) trackProcessGroup(pid, marker);
 
     const terminate = (): void => {
       // Once the run is settled the pid may be reused: never signal it again.
@@ -193,8 +200,15 @@ export function runChild(spec: ChildRunSpec): Promise<ExecResult> {
     child.on('exit', (code, signal) => {
       exitCode = code;
       exitSignal = signal;
-      // Whatever the leader left behind in its group (a forked grandchild) dies with it.
+      // Whatever the leader left behind in its group (a forked grandchild) dies with it, and so does
+      // any descendant that left the group (setsid, a daemon): it still carries the run's marker.
+      // After a short normal run only pids allocated since the leader are looked at (cheap); after a
+      // kill or a long run (pids may have wrapped around), every process.
       if (pid !== undefined) signalProcessGroup(pid, 'SIGKILL');
+      if (marker !== undefined) {
+        const short = performance.now() - started < FULL_SCAN_AFTER_MS;
+        killMarkedProcesses([marker], terminating || !short ? undefined : pid);
+      }
       // A descendant that left the group (setsid) may still hold the pipes open: do not wait for it.
       closeTimer = setTimeout(() => {
         child.stdout?.destroy();

@@ -1,5 +1,5 @@
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
-import { basename, delimiter, extname, isAbsolute, join } from 'node:path';
+import { basename, delimiter, dirname, extname, isAbsolute, join } from 'node:path';
 import { ConfigError } from '@mcp-warden/core';
 
 /** An executable resolved at start: the real path every run executes, and its identity then. */
@@ -12,6 +12,49 @@ export interface ResolvedExecutable {
   readonly argv0: string;
   readonly device: number;
   readonly inode: number;
+  /**
+   * Identity and content stamp at start (device, inode, size, mtime, ctime in ns): a file replaced
+   * (new inode) or rewritten in place (same inode, new ctime) no longer matches.
+   */
+  readonly fingerprint: string;
+}
+
+/** The stamp {@link ResolvedExecutable.fingerprint} holds; undefined when the file is gone. */
+export function executableFingerprint(path: string): string | undefined {
+  try {
+    const stats = statSync(path, { bigint: true });
+    return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+const WORLD_WRITABLE = 0o002;
+const STICKY = 0o1000;
+
+/** True when anyone may create or replace entries in `directory` (world-writable). */
+function isWorldWritableDirectory(directory: string): boolean {
+  try {
+    return (statSync(directory).mode & WORLD_WRITABLE) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why someone other than its owner could change what `real` (a real path) runs, or undefined: the
+ * file is world-writable (rewritten in place, same inode), or a directory on its path is
+ * world-writable without the sticky bit (the file, or a directory above it, swapped).
+ */
+function replaceableBy(real: string): string | undefined {
+  if ((statSync(real).mode & WORLD_WRITABLE) !== 0) return 'the executable is world-writable';
+  for (let directory = dirname(real); ; directory = dirname(directory)) {
+    const mode = statSync(directory).mode;
+    if ((mode & WORLD_WRITABLE) !== 0 && (mode & STICKY) === 0) {
+      return 'a directory above the executable is world-writable';
+    }
+    if (dirname(directory) === directory) return undefined;
+  }
 }
 
 function isRunnableFile(candidate: string): boolean {
@@ -61,7 +104,9 @@ export interface ResolveOptions {
 
 /**
  * Resolves `executable` once: an absolute path as given, or a bare name looked up in `searchPath`
- * (a PATH-style list), then through symlinks. A missing program is a config error now, not a
+ * (a PATH-style list; relative and world-writable entries skipped), then through symlinks. A file
+ * anyone could rewrite or swap (world-writable, or under a world-writable non-sticky directory) is
+ * refused (`ERR_EXECUTABLE_NOT_FOUND`). A missing program is a config error now, not a
  * surprise at run time. A shell is refused (`ERR_SHELL_NOT_ALLOWED`), and on Windows a `.bat`/`.cmd`
  * target (`ERR_BATCH_FILE_NOT_ALLOWED`), unless explicitly allowed.
  */
@@ -77,8 +122,10 @@ export function resolveExecutable(
     if (isRunnableFile(executable)) found = executable;
   } else if (!/[\\/]/.test(executable) && executable !== '' && executable !== '.' && executable !== '..') {
     for (const directory of searchPath.split(delimiter)) {
-      // Relative PATH entries (including the empty one, meaning ".") would depend on the cwd.
+      // Relative PATH entries (including the empty one, meaning ".") would depend on the cwd; in a
+      // world-writable one (`/tmp`, sticky or not) anyone can plant a program under any name.
       if (!isAbsolute(directory)) continue;
+      if (platform !== 'win32' && isWorldWritableDirectory(directory)) continue;
       const candidate = join(directory, executable);
       if (isRunnableFile(candidate)) {
         found = candidate;
@@ -120,6 +167,26 @@ export function resolveExecutable(
       { data: { command } },
     );
   }
+  if (platform !== 'win32') {
+    let reason: string | undefined;
+    try {
+      reason = replaceableBy(real);
+    } catch {
+      reason = 'the executable could not be checked';
+    }
+    if (reason !== undefined) {
+      throw new ConfigError('ERR_EXECUTABLE_NOT_FOUND', `executable for ${command} is not safe to run`, {
+        data: { command, reason },
+        detail: { executable: real },
+      });
+    }
+  }
   const stats = statSync(real);
-  return { path: real, argv0: found, device: stats.dev, inode: stats.ino };
+  const fingerprint = executableFingerprint(real);
+  if (fingerprint === undefined) {
+    throw new ConfigError('ERR_EXECUTABLE_NOT_FOUND', `executable for ${command} not found`, {
+      data: { command },
+    });
+  }
+  return { path: real, argv0: found, device: stats.dev, inode: stats.ino, fingerprint };
 }

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import {
   defaultLevel,
@@ -13,7 +12,7 @@ import {
 import { type CheckedArguments, checkArguments } from './argument-check.js';
 import { buildChildEnvironment, DEFAULT_CHILD_ENV } from './child-environment.js';
 import { type ExecResult, runChild } from './child-run.js';
-import { type ResolvedExecutable, resolveExecutable } from './executable.js';
+import { executableFingerprint, type ResolvedExecutable, resolveExecutable } from './executable.js';
 import { checkGitRepository, SAFE_REPOSITORY_CONFIG } from './git-repository-check.js';
 import { type OutputChunk, OutputQueue } from './output-queue.js';
 import { physicalPath } from './physical-path.js';
@@ -428,16 +427,12 @@ function encodeStdin(stdin: string | Uint8Array | undefined, max: number): Uint8
   return bytes;
 }
 
-/** Refuses to run when the resolved file was replaced since start (same path, another file). */
+/**
+ * Refuses to run when the resolved file was replaced since start (same path, another file) or
+ * written in place (same inode: its ctime moved, which no one can set back).
+ */
 function verifyExecutable(command: string, executable: ResolvedExecutable): void {
-  let same = false;
-  try {
-    const stats = statSync(executable.path);
-    same = stats.dev === executable.device && stats.ino === executable.inode;
-  } catch {
-    same = false;
-  }
-  if (!same) {
+  if (executableFingerprint(executable.path) !== executable.fingerprint) {
     throw new ExecError('ERR_EXECUTABLE_CHANGED', `the executable of ${command} changed since start`, {
       data: { command: shortName(command), reason: 'executable changed' },
     });

@@ -43,3 +43,4 @@ export type {
   TextRule,
 } from './policy.js';
 export { type PolicyProblem, parseExecPolicy, policyProblems } from './policy-validation.js';
+export { RUN_MARKER_VARIABLE } from './run-marker.js';

@@ -5,6 +5,16 @@ export interface OutputChunk {
 }
 
 /**
+ * What a queued chunk counts against the high-water mark: its bytes plus the chunk object and
+ * Buffer it costs, so a child writing a byte at a time cannot queue a quarter million objects.
+ */
+const CHUNK_OVERHEAD_BYTES = 512;
+
+function cost(chunk: OutputChunk): number {
+  return chunk.data.length + CHUNK_OVERHEAD_BYTES;
+}
+
+/**
  * The queue between a streaming child and its async-iterator consumer. Above `highWaterBytes`
  * queued, `push` returns false and the producer pauses the child's pipes until `onDrain` fires, so
  * a slow consumer bounds memory (the child blocks on its full pipe; the timeout still runs).
@@ -25,7 +35,7 @@ export class OutputQueue implements AsyncIterable<OutputChunk> {
   push(chunk: OutputChunk): boolean {
     if (this.#ended) return false;
     this.#items.push(chunk);
-    this.#queuedBytes += chunk.data.length;
+    this.#queuedBytes += cost(chunk);
     this.#wakeUp();
     return this.#queuedBytes < this.highWaterBytes;
   }
@@ -53,7 +63,7 @@ export class OutputQueue implements AsyncIterable<OutputChunk> {
       for (;;) {
         const item = this.#items.shift();
         if (item !== undefined) {
-          this.#queuedBytes -= item.data.length;
+          this.#queuedBytes -= cost(item);
           if (this.#queuedBytes < this.highWaterBytes) this.onDrain?.();
           yield item;
           continue;

@@ -196,8 +196,11 @@ const commandPolicy: Shape = object(
 
 function envName(key: string): string | undefined {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return 'must be a valid environment variable name';
-  // Loader variables inject code into every child whatever the arguments say.
-  if (/^(LD_|DYLD_)/.test(key)) return 'loader variables (LD_*, DYLD_*) are not allowed';
+  // Loader variables inject code into every child whatever the arguments say; so does GCONV_PATH
+  // (glibc loads the charset converters it names as shared objects, e.g. for git's iconv).
+  if (/^(LD_|DYLD_)/.test(key) || key === 'GCONV_PATH') {
+    return 'loader variables (LD_*, DYLD_*, GCONV_PATH) are not allowed';
+  }
   return undefined;
 }
 

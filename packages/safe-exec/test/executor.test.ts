@@ -2,7 +2,14 @@ import { chmodSync, mkdirSync, realpathSync, renameSync, symlinkSync, writeFileS
 import { join } from 'node:path';
 import { memorySink } from '@mcp-warden/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catPolicy, createExecutor, type ExecPolicy, findPolicy, resolveExecutable } from '../src/index.js';
+import {
+  catPolicy,
+  createExecutor,
+  type ExecPolicy,
+  findPolicy,
+  RUN_MARKER_VARIABLE,
+  resolveExecutable,
+} from '../src/index.js';
 import { codeOf, eventually, processGone, rootsCheck, script, tempDir } from './helpers.js';
 
 let dir: { path: string; cleanup: () => void };
@@ -152,7 +159,7 @@ describe('environment', () => {
       });
       const result = await executor.run('env', []);
       const lines = result.stdout.trim().split('\n').sort();
-      expect(lines).toEqual(['HARMLESS_NAME=kept', 'PATH=/usr/bin:/bin']);
+      expect(withoutRunMarker(lines)).toEqual(['HARMLESS_NAME=kept', 'PATH=/usr/bin:/bin']);
       expect(result.stdout).not.toMatch(/secret|AKIA|TOKEN|AWS_/i);
     } finally {
       delete process.env.GITHUB_TOKEN;
@@ -163,15 +170,17 @@ describe('environment', () => {
     }
   });
 
-  it('by default the child gets only a fixed PATH and LC_ALL', async () => {
+  it('by default the child gets only a fixed PATH and LC_ALL (and its run marker)', async () => {
     process.env.NPM_TOKEN = 'npm-secret';
     try {
       const executor = createExecutor({ cwd: root, commands: { env: { executable: '/usr/bin/env' } } });
       const result = await executor.run('env', []);
-      expect(result.stdout.trim().split('\n').sort()).toEqual([
-        'LC_ALL=C.UTF-8',
-        'PATH=/usr/local/bin:/usr/bin:/bin',
+      const lines = result.stdout.trim().split('\n').sort();
+      // A random id per run, so descendants that leave the process group can still be found.
+      expect(lines.filter((line) => line.startsWith(`${RUN_MARKER_VARIABLE}=`))).toEqual([
+        expect.stringMatching(new RegExp(`^${RUN_MARKER_VARIABLE}=[0-9a-f]{32}$`)),
       ]);
+      expect(withoutRunMarker(lines)).toEqual(['LC_ALL=C.UTF-8', 'PATH=/usr/local/bin:/usr/bin:/bin']);
     } finally {
       delete process.env.NPM_TOKEN;
     }
@@ -187,6 +196,10 @@ describe('environment', () => {
     ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_EXEC_POLICY' }));
   });
 });
+
+function withoutRunMarker(lines: readonly string[]): string[] {
+  return lines.filter((line) => !line.startsWith(`${RUN_MARKER_VARIABLE}=`));
+}
 
 describe('executable resolution', () => {
   it('keeps running the path resolved at start after PATH changes', async () => {

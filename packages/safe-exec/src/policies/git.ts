@@ -5,10 +5,14 @@ import { frozen, type ReadyMadePolicyOptions } from './ready-made-options.js';
  * A revision (`HEAD~2`, `main..topic`, `v1.0^{commit}`, `HEAD:src/a.ts`). Never absolute, never
  * starting with `.`, no `..` path segment: `git diff <path> <path>` silently switches to
  * `--no-index` when a path lies outside the work tree, and would read any file on the host.
+ * In `<rev>:<path>` the path may hold what file names hold (spaces, non-ASCII letters, `(`, `,`…),
+ * never `:` or `%` (so no transport URL such as `ext::sh -c …`) nor control characters.
  */
 const REVISION: ArgumentRule = {
   type: 'pattern',
-  pattern: '(?![./])(?!.*(?:^|/)\\.\\.(?:/|$))[A-Za-z0-9_./~^@{}:+-]{1,256}',
+  pattern:
+    "(?![./])(?!.*(?:^|/)\\.\\.(?:/|$))[A-Za-z0-9_./~^@{}:+-]{1,256}(?::[\\p{L}\\p{N}\\p{M} _./~^@{}+,=()\\[\\]#&!'-]{1,1024})?",
+  flags: 'u',
 };
 const COUNT: ArgumentRule = { type: 'number', max: 1_000_000 };
 const DATE: ArgumentRule = { type: 'pattern', pattern: '[A-Za-z0-9 :.,/+-]{1,64}' };
