@@ -17,9 +17,14 @@ export function fixedWindow(
   const used = state[at] === window ? state[at + 1]! : 0;
   const resetAfterMs = Math.max(1, Math.ceil(window * rule.periodMs - now));
   if (used + cost > rule.limit) {
-    return { allowed: false, remaining: rule.limit - used, resetAfterMs, retryAfterMs: resetAfterMs };
+    return {
+      allowed: false,
+      remaining: Math.floor(rule.limit - used),
+      resetAfterMs,
+      retryAfterMs: resetAfterMs,
+    };
   }
   state[at] = window;
   state[at + 1] = used + cost;
-  return { allowed: true, remaining: rule.limit - used - cost, resetAfterMs, retryAfterMs: 0 };
+  return { allowed: true, remaining: Math.floor(rule.limit - used - cost), resetAfterMs, retryAfterMs: 0 };
 }

@@ -43,10 +43,11 @@ function buildAll(
 }
 
 /**
- * A core guard that limits every call: first the calls in flight per key, then the default rule
- * per key, then the call's own rule (from `tools` / `resources` / `prompts`, or `policy.rateLimit`)
- * per key and target. A call spends `policy.cost` (default 1) of the default rule and one call of its
- * own rule ("5 calls a minute" means calls, whatever they cost). A denial throws
+ * A core guard that limits every call: first the calls in flight per key, then the call's own rule
+ * (from `tools` / `resources` / `prompts`, or `policy.rateLimit`) per key and target, then the
+ * default rule per key. A call spends `policy.cost` (default 1) of the default rule and one call of its
+ * own rule ("5 calls a minute" means calls, whatever they cost); a call its own rule denies spends
+ * nothing of the default rule. A denial throws
  * `ERR_RATE_LIMITED` (or `ERR_CONCURRENCY_LIMITED`) with `retryAfterMs` in its data, and emits
  * `ratelimit_exceeded`. A store that cannot decide makes the call fail (`ERR_RATE_LIMIT_UNAVAILABLE`).
  */
@@ -100,28 +101,37 @@ export function rateLimitGuard(options: RateLimitGuardOptions): Guard {
   // A store that decides in memory is asked synchronously: no promise per rule on every call.
   const decideNow = store.consumeSync?.bind(store);
 
+  /**
+   * The call's own rule is spent before the default rule: a call its own rule denies spends nothing
+   * of the default budget (a client retrying a limited tool in a loop does not lose its other tools).
+   * A call the default rule denies has spent one call of its own rule (undoing it would need a
+   * refund no store can make atomically).
+   */
   const spendNow = (call: Call, key: string, decideOne: NonNullable<typeof decideNow>): void => {
+    const rule = targetRule(call);
+    if (rule !== undefined) {
+      const targetKey = `${call.kind}:${call.name}/${key}`;
+      const decision = decideOne(targetKey, rule, 1);
+      if (!decision.allowed) deny(call, rule, targetKey, decision);
+    }
     if (globalRule !== undefined && call.policy.rateLimit !== false) {
       const decision = decideOne(key, globalRule, call.policy.cost);
       if (!decision.allowed) deny(call, globalRule, key, decision);
     }
-    const rule = targetRule(call);
-    if (rule === undefined) return;
-    const targetKey = `${call.kind}:${call.name}/${key}`;
-    const decision = decideOne(targetKey, rule, 1);
-    if (!decision.allowed) deny(call, rule, targetKey, decision);
   };
 
+  /** {@link spendNow} for a store that answers asynchronously, in the same order. */
   const spend = async (call: Call, key: string): Promise<void> => {
+    const rule = targetRule(call);
+    if (rule !== undefined) {
+      const targetKey = `${call.kind}:${call.name}/${key}`;
+      const decision = await store.consume(targetKey, rule, 1);
+      if (!decision.allowed) deny(call, rule, targetKey, decision);
+    }
     if (globalRule !== undefined && call.policy.rateLimit !== false) {
       const decision = await store.consume(key, globalRule, call.policy.cost);
       if (!decision.allowed) deny(call, globalRule, key, decision);
     }
-    const rule = targetRule(call);
-    if (rule === undefined) return;
-    const targetKey = `${call.kind}:${call.name}/${key}`;
-    const decision = await store.consume(targetKey, rule, 1);
-    if (!decision.allowed) deny(call, rule, targetKey, decision);
   };
 
   const limited = (call: Call, next: Next): Promise<CallResult> => {

@@ -12,7 +12,8 @@ import { createHash } from 'node:crypto';
  * algorithm, period µs, limit, burst, number of keys m, then for each of the group's m keys (the
  * next m of KEYS, in order) the number of decisions n and their n costs.
  * The decisions on a key are applied in order, atomically, as if each were its own call at the same
- * instant: the key is read once and written once (only if one was allowed).
+ * instant: the key is read once and written once (only if one was allowed, or GCRA found the server
+ * clock stepped back). GCRA keeps `<time of last write µs> <debt µs>` so that its debt stays exact.
  * Returns `{ allowed, remaining, resetAfterMs, retryAfterMs }` as integers, four per decision, in
  * the order of the decisions.
  */
@@ -26,32 +27,52 @@ local function ms(us)
   if v < 0 then return 0 end
   return v
 end
+local function up(us)
+  local v = ceil(us / 1000)
+  if v < 0 then return 0 end
+  return v
+end
 local function gcra(key, period, limit, burst, first, count, r)
   local interval = period / limit
   local tolerance = burst * interval
-  local stored = tonumber(redis.call('GET', key) or '0') or 0
-  local ttl
-  for i = first, first + count - 1 do
-    local tat = stored
-    if tat < now then tat = now end
-    local nxt = tat + tonumber(ARGV[i]) * interval
-    local ahead = nxt - now
-    if ahead - tolerance > 1e-3 then
-      local retry = ms(ahead - tolerance)
-      if retry < 1 then retry = 1 end
-      local remaining = floor((tolerance - (tat - now)) / interval + 1e-9)
-      if remaining < 0 then remaining = 0 end
-      reply[r + 1] = 0; reply[r + 2] = remaining; reply[r + 3] = ms(tat - now); reply[r + 4] = retry
+  local slack = math.min(interval / 2, math.max(1, tolerance * 1e-9))
+  -- State: "<time of the last write, us> <debt then, us>" (debt: until the bucket is full again),
+  -- kept apart so that the debt stays exact; a bare number is an older theoretical arrival time.
+  local s = redis.call('GET', key)
+  local anchor, debt = now, 0
+  if s then
+    local sp = string.find(s, ' ', 1, true)
+    if sp then
+      anchor = tonumber(string.sub(s, 1, sp - 1)) or now
+      debt = tonumber(string.sub(s, sp + 1)) or 0
     else
-      stored = nxt
-      ttl = ms(ahead) + 1
-      local remaining = floor((tolerance - ahead) / interval + 1e-9)
+      debt = (tonumber(s) or now) - now
+    end
+  end
+  -- A server clock that stepped back (failover to a host whose clock lags) is taken as no time passing.
+  local write = false
+  local elapsed = now - anchor
+  if elapsed < 0 then elapsed = 0; write = true end
+  debt = debt - elapsed
+  if not (debt > 0) then debt = 0 end
+  for i = first, first + count - 1 do
+    local ahead = debt + tonumber(ARGV[i]) * interval
+    if ahead - tolerance > slack then
+      local retry = ceil((ahead - tolerance - slack) / 1000)
+      if retry < 1 then retry = 1 end
+      local remaining = floor((tolerance + slack - debt) / interval)
       if remaining < 0 then remaining = 0 end
-      reply[r + 1] = 1; reply[r + 2] = remaining; reply[r + 3] = ttl - 1; reply[r + 4] = 0
+      reply[r + 1] = 0; reply[r + 2] = remaining; reply[r + 3] = up(debt - slack); reply[r + 4] = retry
+    else
+      debt = ahead
+      write = true
+      local remaining = floor((tolerance + slack - ahead) / interval)
+      if remaining < 0 then remaining = 0 end
+      reply[r + 1] = 1; reply[r + 2] = remaining; reply[r + 3] = up(ahead - slack); reply[r + 4] = 0
     end
     r = r + 4
   end
-  if ttl then redis.call('SET', key, string.format('%.3f', stored), 'PX', ttl) end
+  if write then redis.call('SET', key, string.format('%.0f %.17g', now, debt), 'PX', ms(debt) + 1) end
 end
 local function fixed_window(key, period, limit, first, count, r)
   local window = floor(now / period) + 1

@@ -10,7 +10,9 @@ import { boundedKey } from './store-key.js';
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * The most keys kept; past it the least recently used key is dropped (its limit starts afresh).
+   * The most keys kept; past it one of the least recently used keys is dropped (its limit starts
+   * afresh): of the 16 least recently used, one whose allowance is whole again, else the one with
+   * the most of it left.
    * Default: 100,000 (about 10 MB). Between 1 and 50,000,000.
    */
   readonly maxKeys?: number;
@@ -29,11 +31,18 @@ export interface MemoryStoreStats {
 const STRIDE = 3;
 const NONE = -1;
 const INITIAL_CAPACITY = 1024;
+/**
+ * How many of the least recently used keys a full store looks at to choose the one it drops: the
+ * first whose state no longer matters (its allowance is whole again), else the one with the most of
+ * its allowance left, so that flooding fresh keys cannot push out a key that is still limited.
+ */
+const EVICTION_SAMPLE = 16;
 
 /**
  * A bounded in-process store: a `Map` from key to slot, and the state of each slot in typed arrays
  * (three float64 values and an LRU link pair), so a key costs no object of its own. O(1) per
- * decision, no timer anywhere: a full store reuses the least recently used slot.
+ * decision, no timer anywhere: a full store reuses the slot of one of its least recently used keys
+ * (see `EVICTION_SAMPLE`).
  */
 export class MemoryStore implements RateLimitStore {
   readonly name: string = 'memory';
@@ -43,6 +52,8 @@ export class MemoryStore implements RateLimitStore {
   readonly #tables = new Map<string, Map<string, number>>();
   #keys: string[] = [];
   #tableOfSlot: Map<string, number>[] = [];
+  /** The rule last used on each slot, to judge what dropping it would give back. */
+  #ruleOfSlot: RateLimitRule[] = [];
   #size = 0;
   #lastRuleId: string | undefined;
   #lastTable: Map<string, number> | undefined;
@@ -88,9 +99,14 @@ export class MemoryStore implements RateLimitStore {
 
   /** One decision for a cost already checked against the rule. */
   #decide(key: string, rule: RateLimitRule, cost: number): Decision {
-    const slot = this.#slotFor(this.#table(rule.id), boundedKey(key));
-    const at = slot * STRIDE;
     const now = this.#now();
+    const slot = this.#slotFor(this.#table(rule.id), boundedKey(key), now);
+    this.#ruleOfSlot[slot] = rule;
+    return this.#apply(slot, rule, cost, now);
+  }
+
+  #apply(slot: number, rule: RateLimitRule, cost: number, now: number): Decision {
+    const at = slot * STRIDE;
     switch (rule.algorithm) {
       case 'gcra':
         return gcra(this.#state, at, rule, cost, now);
@@ -99,6 +115,29 @@ export class MemoryStore implements RateLimitStore {
       default:
         return fixedWindow(this.#state, at, rule, cost, now);
     }
+  }
+
+  /**
+   * The slot a full store reuses, among the {@link EVICTION_SAMPLE} least recently used: the first
+   * whose allowance is whole again (dropping it changes nothing), else the one with the largest share
+   * of its allowance left (the least recently used of those). A cost of 0 reads a slot's state as of
+   * now without changing what it means.
+   */
+  #victim(now: number): number {
+    let slot = this.#tail;
+    let best = slot;
+    let bestShare = -1;
+    for (let i = 0; i < EVICTION_SAMPLE && slot !== NONE; i++) {
+      const rule = this.#ruleOfSlot[slot]!;
+      const share = this.#apply(slot, rule, 0, now).remaining / rule.burst;
+      if (share >= 1) return slot;
+      if (share > bestShare) {
+        best = slot;
+        bestShare = share;
+      }
+      slot = this.#prev[slot]!;
+    }
+    return best;
   }
 
   /** Forgets one key of one rule (e.g. after a successful login). */
@@ -124,7 +163,7 @@ export class MemoryStore implements RateLimitStore {
     return table;
   }
 
-  #slotFor(table: Map<string, number>, key: string): number {
+  #slotFor(table: Map<string, number>, key: string, now: number): number {
     const found = table.get(key);
     if (found !== undefined) {
       if (found !== this.#head) {
@@ -135,7 +174,7 @@ export class MemoryStore implements RateLimitStore {
     }
     let slot = this.#size;
     if (slot >= this.#maxKeys) {
-      slot = this.#tail;
+      slot = this.#victim(now);
       this.#unlink(slot);
       this.#tableOfSlot[slot]!.delete(this.#keys[slot]!);
       this.#evictions++;

@@ -39,7 +39,10 @@ export interface RedisStoreOptions {
   readonly retryIntervalMs?: number;
   /** Where `ratelimit_store_degraded` / `ratelimit_store_recovered` go. Default: none. */
   readonly events?: EventSink;
-  /** The clock for timeouts and the retry interval, in ms. Default: `Date.now`. */
+  /**
+   * The clock for timeouts and the retry interval, in ms. Default: `performance.now` (monotonic, so
+   * a wall clock set back by NTP can neither stretch a timeout nor delay the next retry).
+   */
   readonly now?: () => number;
 }
 
@@ -84,6 +87,12 @@ export class RedisStore implements RateLimitStore {
   #reloading: Promise<unknown> | undefined;
   #degraded = false;
   #nextProbeAt = 0;
+  /**
+   * The call sent to Redis as a probe while degraded, until the client settles it (answer or error,
+   * however late): no further probe is sent meanwhile, so a Redis that hangs (connection open,
+   * nothing answered) never accumulates commands in the client, one per retry interval.
+   */
+  #probe: Pending | undefined;
 
   constructor(options: RedisStoreOptions) {
     const prefix = options.prefix ?? 'mcp-warden:rl:';
@@ -101,12 +110,17 @@ export class RedisStore implements RateLimitStore {
       options.scripts.standalone === true,
     );
     this.#events = options.events ?? noopSink();
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? monotonicNow;
     const policy = options.onFailure ?? 'deny';
     if (policy === 'deny') {
       this.#fallback = undefined;
     } else {
-      if (policy.mode !== 'fallback' || !Number.isSafeInteger(policy.instances) || policy.instances < 1) {
+      if (
+        policy.mode !== 'fallback' ||
+        !Number.isSafeInteger(policy.instances) ||
+        policy.instances < 1 ||
+        (policy.store !== undefined && typeof policy.store.consume !== 'function')
+      ) {
         throw new ConfigError(
           'ERR_INVALID_RATE_LIMIT',
           "onFailure must be 'deny' or { mode: 'fallback', instances }",
@@ -140,15 +154,18 @@ export class RedisStore implements RateLimitStore {
     } catch (error) {
       return Promise.reject(error);
     }
+    let probe = false;
     if (this.#degraded) {
       const now = this.#now();
-      if (now < this.#nextProbeAt) return this.#whileDown(key, rule, cost);
+      if (now < this.#nextProbeAt || this.#probe !== undefined) return this.#whileDown(key, rule, cost);
       this.#nextProbeAt = now + this.#retryIntervalMs;
+      probe = true;
     }
     const redisKey = `${this.#prefix}{${storeKey(rule.id, key)}}`;
     // No named closure per call: the state of a call is one plain object, its steps are methods.
     return new Promise<Decision>((resolve, reject) => {
       const call: Pending = { deadline: this.#now() + this.#timeoutMs, key, rule, cost, resolve, reject };
+      if (probe) this.#probe = call;
       this.#pending.add(call);
       if (this.#sweeper === undefined) this.#startSweeper();
       this.#batches.add(redisKey, rule, this.#ruleArgs(rule), call, cost === 1 ? '1' : String(cost));
@@ -167,7 +184,14 @@ export class RedisStore implements RateLimitStore {
     }
   }
 
+  /** The client settled the script call of `batch` (with an answer or an error, maybe after its timeout). */
+  #settled(batch: ScriptCall<Pending>): void {
+    const probe = this.#probe;
+    if (probe !== undefined && batch.calls.includes(probe)) this.#probe = undefined;
+  }
+
   #reply(batch: ScriptCall<Pending>, reply: unknown): void {
+    if (this.#probe !== undefined) this.#settled(batch);
     const calls = batch.calls;
     const valid = Array.isArray(reply) && reply.length === calls.length * 4;
     for (let i = 0; i < calls.length; i++) {
@@ -200,6 +224,7 @@ export class RedisStore implements RateLimitStore {
   }
 
   #failAll(batch: ScriptCall<Pending>, error: unknown): void {
+    if (this.#probe !== undefined) this.#settled(batch);
     for (const call of batch.calls) this.#fail(call, error);
   }
 
@@ -339,6 +364,8 @@ export class RedisStore implements RateLimitStore {
   }
 }
 
+const monotonicNow = (): number => performance.now();
+
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 1 || value > 600_000) {
     throw new ConfigError('ERR_INVALID_RATE_LIMIT', `${name} must be between 1 and 600000 ms`, {
@@ -348,21 +375,23 @@ function positive(name: string, value: number): number {
   return value;
 }
 
-/** The decision at `at` in the script's flat reply (four integers per decision). */
+/** A whole number >= 0 as the script returns it (an integer; a numeric string from some clients). */
+function count(value: unknown): number {
+  const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+  return Number.isSafeInteger(number) && number >= 0 ? number : -1;
+}
+
+/**
+ * The decision at `at` in the script's flat reply (four integers per decision), or `undefined` when
+ * the reply is not one the script can give (garbage from a proxy, a foreign server, a corrupted
+ * reply): an allowed flag of 0 or 1, whole numbers >= 0, and a wait of at least 1 ms on a denial.
+ */
 function toDecision(reply: readonly unknown[], at: number): Decision | undefined {
-  const allowed = Number(reply[at]);
-  const remaining = Number(reply[at + 1]);
-  const resetAfterMs = Number(reply[at + 2]);
-  const retryAfterMs = Number(reply[at + 3]);
-  if (
-    !(
-      Number.isFinite(allowed) &&
-      Number.isFinite(remaining) &&
-      Number.isFinite(resetAfterMs) &&
-      Number.isFinite(retryAfterMs)
-    )
-  ) {
-    return undefined;
-  }
+  const allowed = count(reply[at]);
+  const remaining = count(reply[at + 1]);
+  const resetAfterMs = count(reply[at + 2]);
+  const retryAfterMs = count(reply[at + 3]);
+  if (allowed > 1 || remaining < 0 || resetAfterMs < 0 || retryAfterMs < 0) return undefined;
+  if (allowed === 1 ? retryAfterMs !== 0 : retryAfterMs < 1) return undefined;
   return { allowed: allowed === 1, remaining, resetAfterMs, retryAfterMs };
 }

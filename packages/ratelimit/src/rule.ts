@@ -45,8 +45,16 @@ function invalid(message: string, detail: Record<string, unknown>): ConfigError 
   return new ConfigError('ERR_INVALID_RATE_LIMIT', message, { detail });
 }
 
+/** A rule given by an untyped caller as `null`, a string, a number...: a coded error, not a TypeError. */
+function assertObject(spec: unknown): void {
+  if (spec === null || typeof spec !== 'object') {
+    throw invalid('a rate limit rule must be an object such as { limit, periodMs }', { rule: typeof spec });
+  }
+}
+
 /** Validates a rule spec; throws `ERR_INVALID_RATE_LIMIT` for anything not finite and positive. */
 export function rateLimitRule(spec: RateLimitRuleSpec): RateLimitRule {
+  assertObject(spec);
   const { limit, periodMs } = spec;
   const algorithm = spec.algorithm ?? 'gcra';
   const name = spec.name ?? 'default';
@@ -93,6 +101,7 @@ export function assertCost(rule: RateLimitRule, cost: number): void {
 
 /** A spec or an already built rule, validated either way; `fallbackName` names an unnamed spec. */
 export function toRule(input: RateLimitRuleSpec | RateLimitRule, fallbackName: string): RateLimitRule {
+  assertObject(input);
   const { limit, periodMs } = input;
   const algorithm = input.algorithm ?? 'gcra';
   return rateLimitRule({

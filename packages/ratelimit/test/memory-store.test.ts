@@ -14,7 +14,7 @@ describe('MemoryStore', () => {
     }
   });
 
-  it('is bounded: past maxKeys the least recently used key is dropped', () => {
+  it('is bounded: past maxKeys the least recently used of equally limited keys is dropped', () => {
     let now = 1_700_000_000_000;
     const store = new MemoryStore({ maxKeys: 3, now: () => now });
     const rule = rateLimitRule({ limit: 1, periodMs: 60_000 });
@@ -36,13 +36,24 @@ describe('MemoryStore', () => {
         (maxKeys, accesses) => {
           const store = new MemoryStore({ maxKeys, now: () => 1_700_000_000_000 });
           const rule = rateLimitRule({ limit: 1000, periodMs: 3_600_000 });
-          // Model: an LRU list of key → units spent.
+          // Model: an LRU list of key → units spent. When full, of the 16 least recently used keys the
+          // one with the most units left (the least spent; the least recently used of equals) is dropped.
           const model = new Map<number, number>();
           for (const key of accesses) {
             const spent = model.get(key) ?? 0;
+            if (!model.has(key) && model.size === maxKeys) {
+              let victim = -1;
+              let least = Number.POSITIVE_INFINITY;
+              for (const [candidate, units] of [...model].slice(0, 16)) {
+                if (units < least) {
+                  victim = candidate;
+                  least = units;
+                }
+              }
+              model.delete(victim);
+            }
             model.delete(key);
             model.set(key, spent + 1);
-            if (model.size > maxKeys) model.delete(model.keys().next().value!);
             const decision = store.consumeSync(`k${key}`, rule, 1);
             expect(decision.remaining).toBe(1000 - (spent + 1));
             expect(store.stats().keys).toBeLessThanOrEqual(maxKeys);

@@ -108,3 +108,19 @@ describe('rule validation', () => {
     }
   });
 });
+
+describe('option validation from untyped callers', () => {
+  it('answers options that are not objects, and a fallback store that is not a store, with ERR_INVALID_RATE_LIMIT', async () => {
+    const { MemoryStore, RedisStore, rateLimitGuard } = await import('../src/index.js');
+    const scripts = { evalSha: async () => [], eval: async () => [] };
+    const attempts: (() => unknown)[] = [
+      () => rateLimitRule(null as never),
+      () => rateLimitRule('60/min' as never),
+      () => rateLimitGuard({ store: new MemoryStore(), tools: { export: null as never } }),
+      () => new RedisStore({ scripts, onFailure: { mode: 'fallback', instances: 2, store: {} as never } }),
+    ];
+    for (const attempt of attempts) {
+      expect(attempt).toThrow(expect.objectContaining({ code: 'ERR_INVALID_RATE_LIMIT' }));
+    }
+  });
+});
