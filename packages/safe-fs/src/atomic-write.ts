@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync } from 'node:fs';
 import { link, rename, unlink } from 'node:fs/promises';
-import { closeQuietly, entryPath, fdatasyncFd, fsyncFd, O, openFd, writeAllFd } from './descriptor.js';
+import {
+  closeQuietly,
+  currentUmask,
+  entryPath,
+  fdatasyncFd,
+  fsyncFd,
+  O,
+  openFd,
+  writeAllFd,
+} from './descriptor.js';
 import { safeFsError } from './error-codes.js';
 import { errnoOf, fromOsError } from './os-errors.js';
 import { boundedChunks, type WriteData } from './write-data.js';
@@ -80,7 +89,7 @@ export async function atomicWrite(
     if (mode !== undefined) fchmodSync(writing, mode);
     else {
       try {
-        fchmodSync(writing, 0o666 & ~process.umask());
+        fchmodSync(writing, 0o666 & ~currentUmask());
       } catch {
         // A file system with fixed permissions (vfat, some network mounts): its own bits apply.
       }

@@ -8,8 +8,10 @@ import {
   fsync,
   ftruncate,
   open,
+  openSync,
   read,
   readlinkSync,
+  readSync,
   type Stats,
   write,
 } from 'node:fs';
@@ -174,4 +176,34 @@ export async function realPathOfFd(fd: number, openedPath: string): Promise<stri
   if (named.dev !== held.dev || named.ino !== held.ino)
     throw safeFsError('ERR_SYMLINK_ESCAPE', 'fd_path_changed');
   return real;
+}
+
+const UMASK_LINE = /\nUmask:\s*([0-7]{1,4})\n/;
+const statusHead = Buffer.alloc(512);
+
+/**
+ * The process's file mode creation mask, without changing it. Linux (≥ 4.7): the `Umask:` line of
+ * `/proc/self/status`. `process.umask()` cannot read it without setting it: it sets 0 and then puts
+ * the old mask back, and a file or directory created in that instant on another thread (a concurrent
+ * call's `mkdir` or append, or anything else in the process) gets no umask at all: `0777`, `0666`.
+ * Only where `/proc` does not answer is `process.umask()` used.
+ */
+export function currentUmask(): number {
+  if (hasProcFd()) {
+    try {
+      // procfs answers from memory: a synchronous read of its first lines does no disk I/O.
+      const fd = openSync(`/proc/self/status`, O.RDONLY | O.NOFOLLOW);
+      let length: number;
+      try {
+        length = readSync(fd, statusHead, 0, statusHead.length, 0);
+      } finally {
+        closeSync(fd);
+      }
+      const match = UMASK_LINE.exec(statusHead.toString('latin1', 0, length));
+      if (match?.[1] !== undefined) return Number.parseInt(match[1], 8);
+    } catch {
+      // No readable status file: fall back below.
+    }
+  }
+  return process.umask();
 }

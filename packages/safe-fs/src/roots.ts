@@ -130,6 +130,24 @@ export function rootContaining(real: string, roots: readonly Root[]): Root | und
   return best;
 }
 
+/**
+ * The places outside the roots a link's target may pass on its way into one: every proper ancestor
+ * of every root, in canonical and configured form (`/`, `/srv`, …), and the configured spelling of a
+ * root itself (`/srv/link-root`, a link that leads into the root's canonical path).
+ */
+export function waysIn(roots: readonly Root[]): ReadonlySet<string> {
+  const places = new Set<string>(['/']);
+  for (const root of roots) {
+    for (let length = 1; length < root.realParts.length; length++) {
+      places.add(`/${root.realParts.slice(0, length).join('/')}`);
+    }
+    for (let length = 1; length <= root.givenParts.length; length++) {
+      places.add(`/${root.givenParts.slice(0, length).join('/')}`);
+    }
+  }
+  return places;
+}
+
 /** `base` joined with `rest`, resolving `.` and `..` lexically (what the path is when no symlink is met). */
 export function lexicalJoin(base: string, rest: readonly string[]): string {
   const parts = partsOf(base);

@@ -38,6 +38,7 @@ import {
   rawJoin,
   resolveRoots,
   rootContaining,
+  waysIn,
 } from './roots.js';
 import { emitEvent, eventForError } from './security-events.js';
 import { MAX_SYMLINK_HOPS, type WalkOptions, walkPath } from './symlink-walk.js';
@@ -187,11 +188,14 @@ export class SafeFs {
   readonly #roots: readonly Root[];
   readonly #defaultRoot: Root;
   readonly #settings: Settings;
+  /** Places outside the roots a link's target may pass on its way into one (see {@link waysIn}). */
+  readonly #waysIn: ReadonlySet<string>;
 
   private constructor(roots: readonly Root[], defaultRoot: Root, settings: Settings) {
     this.#roots = roots;
     this.#defaultRoot = defaultRoot;
     this.#settings = settings;
+    this.#waysIn = waysIn(roots);
   }
 
   /** Resolves the roots (they must exist) and validates the options. */
@@ -362,12 +366,45 @@ export class SafeFs {
     return {
       refuseSymlinks: this.#settings.symlinks === 'never',
       hops: { count: 0 },
+      checkRoute: this.#checkRoute,
       checkEach: (position) => {
         if (rootContaining(position, this.#roots) === undefined) {
           throw safeFsError('ERR_SYMLINK_ESCAPE', 'path_passes_outside_roots');
         }
       },
     };
+  }
+
+  /**
+   * Refuses a position that a link's target passes through on its way (not only where it lands): one
+   * outside the roots that is not on a way into one (an ancestor of a root, or a root's configured
+   * spelling). Passing a place outside would make the
+   * answer depend on what exists there (`in -> ../outside/probe/../../root/x` works only when `probe`
+   * is a directory): an existence oracle.
+   */
+  readonly #checkRoute = (position: string): void => {
+    if (this.#waysIn.has(position) || rootContaining(position, this.#roots) !== undefined) return;
+    // The same token as a target outside: the target's way there is part of the target.
+    throw safeFsError('ERR_SYMLINK_ESCAPE', 'link_target_outside_roots');
+  };
+
+  /**
+   * After an open the kernel resolved through links (the descriptor is not where the path says
+   * lexically): walks the path to refuse a route that passed outside the roots, as a failed open
+   * would be answered. Only the refusal counts; the descriptor itself is already verified.
+   */
+  async #checkOpenedRoute(
+    root: Root,
+    components: readonly string[],
+    opened: string,
+    real: string,
+  ): Promise<void> {
+    if (real === opened || real === lexicalJoin(root.real, components)) return;
+    try {
+      await walkPath(root.real, components, this.#strictWalk());
+    } catch (error) {
+      if (isWardenError(error) && error.code === 'ERR_SYMLINK_ESCAPE') throw error;
+    }
   }
 
   /**
@@ -428,6 +465,7 @@ export class SafeFs {
       if (this.#settings.symlinks === 'never' && real !== lexicalJoin(root.real, components)) {
         throw safeFsError('ERR_SYMLINK_NOT_ALLOWED', 'symlink_in_path');
       }
+      await this.#checkOpenedRoute(root, components, path, real);
       return { fd, real, root: containing };
     } catch (error) {
       closeQuietly(fd);
@@ -439,7 +477,11 @@ export class SafeFs {
   async #followLink(dirReal: string, name: string, hops: number): Promise<string> {
     if (this.#settings.symlinks === 'never') throw safeFsError('ERR_SYMLINK_NOT_ALLOWED', 'final_symlink');
     if (hops >= MAX_SYMLINK_HOPS) throw safeFsError('ERR_SYMLINK_LOOP', 'too_many_links');
-    const landed = await walkPath(dirReal, [name], { refuseSymlinks: false, hops: { count: hops } });
+    const landed = await walkPath(dirReal, [name], {
+      refuseSymlinks: false,
+      hops: { count: hops },
+      checkRoute: this.#checkRoute,
+    });
     if (rootContaining(landed.path, this.#roots) === undefined) {
       throw safeFsError('ERR_SYMLINK_ESCAPE', 'link_target_outside_roots');
     }
@@ -513,6 +555,7 @@ export class SafeFs {
       if (this.#settings.symlinks === 'never' && real !== lexicalJoin(location.root.real, location.rest)) {
         throw safeFsError('ERR_SYMLINK_NOT_ALLOWED', 'symlink_in_path');
       }
+      await this.#checkOpenedRoute(location.root, location.rest, path, real);
       // fstat of a descriptor just opened answers from the inode the open loaded: no disk I/O, so a
       // synchronous call costs microseconds where a thread-pool round trip costs tens.
       const stats = fstatSync(handle);
@@ -584,7 +627,12 @@ export class SafeFs {
           if (errnoOf(error) !== 'ENOENT') throw error;
         }
         if (stats?.isSymbolicLink()) {
-          target = await this.#followLink(dir.real, name, hops);
+          const followed = await this.#followLink(dir.real, name, hops);
+          // As O_CREAT|O_EXCL: a name taken by a link exists, dangling or not (a link out is still
+          // answered as an escape, above). A create-only write never lands where a planted link
+          // points (`report.txt -> .git/hooks/pre-commit`).
+          if (options.ifExists === 'fail') throw safeFsError('ERR_ALREADY_EXISTS', 'exists_as_link');
+          target = followed;
           return false;
         }
         if (stats !== undefined && !stats.isFile()) throw notAFile(stats);

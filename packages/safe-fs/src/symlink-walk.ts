@@ -23,6 +23,12 @@ export interface WalkOptions {
    * back later (`link-to-outside/../root/x`). Not called inside a link's own target.
    */
   readonly checkEach?: (position: string) => void;
+  /**
+   * Called with every position the walk passes, inside links' targets too (`in -> ../outside/d/../../root/x`
+   * passes `<outside>/d`), once with a name before it is looked at and again where it led; throws to
+   * refuse a route. The answer then never depends on what exists at or past a refused position.
+   */
+  readonly checkRoute?: (position: string) => void;
 }
 
 interface Position {
@@ -49,13 +55,22 @@ export async function walkPath(
   parts: readonly string[],
   options: WalkOptions,
 ): Promise<WalkResult> {
-  const nested: WalkOptions = { refuseSymlinks: options.refuseSymlinks, hops: options.hops };
+  const nested: WalkOptions = {
+    refuseSymlinks: options.refuseSymlinks,
+    hops: options.hops,
+    ...(options.checkRoute === undefined ? {} : { checkRoute: options.checkRoute }),
+  };
   let position: Position = { path: start, missing: false, directory: true };
   for (const part of parts) {
     if (part === '.' || part.length === 0) continue;
     if (!position.directory) throw safeFsError('ERR_NOT_A_DIRECTORY', 'file_in_path');
+    // A name is looked at (lstat, readlink, followed) only where a route may pass: what is found at a
+    // refused place (a loop, a file, nothing) must not change the answer. `..` of an allowed place
+    // is allowed (a root's parent is one of its ancestors).
+    if (part !== '..' && !position.missing) options.checkRoute?.(childOf(position.path, part));
     position = await step(position, part, nested);
     options.checkEach?.(position.path);
+    options.checkRoute?.(position.path);
   }
   return { path: position.path, missing: position.missing };
 }

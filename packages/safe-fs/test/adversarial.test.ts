@@ -11,6 +11,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { mkdir as mkdirAsync, rmdir as rmdirAsync } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSafeFs } from '../src/index.js';
@@ -95,9 +96,11 @@ describe('adversarial review probes', () => {
       closeSync(held);
       closeSync(heldDir);
     }
-    // Through /proc/self/root back into the root: the link resolves inside, so it is followed.
+    // Through /proc/self/root back into the root: the route passes /proc, outside the roots, so it
+    // is refused like any other link that leaves and comes back (what is outside decides nothing).
     writeFileSync(join(box.root, 'in.txt'), 'in');
-    expect(await fs.readText(`proc-root${box.root}/in.txt`)).toBe('in');
+    expect(await codeOf(fs.readText(`proc-root${box.root}/in.txt`))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.readText(`proc-root${box.root}/missing.txt`))).toBe('ERR_SYMLINK_ESCAPE');
     expect(readFileSync(outsideSecret, 'utf8')).toBe(SECRET);
     expect(existsSync(join(box.outside, 'planted.txt'))).toBe(false);
   });
@@ -418,6 +421,65 @@ describe('adversarial review probes', () => {
     await fs.writeFile('suid', '#!/bin/sh\necho pwned\n');
     expect(statSync(join(box.root, 'suid')).mode & 0o7777).toBe(0o755);
   });
+  it('concurrent creates always get the umask: a new file never makes a sibling create world-writable', async () => {
+    const box = sandbox();
+    const fs = safeFsFor(box, { durable: false });
+    const previous = process.umask(0o022);
+    const reading = process.umask;
+    let reads = 0;
+    // Counts reads of the umask (calls without an argument) and passes every call on unchanged.
+    process.umask = ((mask?: string | number) => {
+      if (mask === undefined) reads++;
+      return mask === undefined ? reading() : reading(mask);
+    }) as typeof process.umask;
+    const wrong: string[] = [];
+    let stop = false;
+    try {
+      // A new file's bits are 0666 minus the umask. Reading the umask with process.umask() sets it to 0
+      // for an instant, process-wide: a create running meanwhile on another thread (a sibling call's
+      // mkdir or append, or any other code in the process) then gets 0777 or 0666.
+      const siblings = Array.from({ length: 3 }, (_, worker) =>
+        (async () => {
+          for (let i = 0; !stop; i++) {
+            const dir = join(box.base, `sibling-${worker}-${i}`);
+            await mkdirAsync(dir);
+            if ((statSync(dir).mode & 0o7777) !== 0o755) wrong.push(dir);
+            await rmdirAsync(dir);
+          }
+        })(),
+      );
+      const deadline = Date.now() + 4_000;
+      for (let round = 0; Date.now() < deadline && wrong.length === 0; round++) {
+        const created: [string, number][] = [];
+        const calls: Promise<unknown>[] = [];
+        for (let k = 0; k < 6; k++) {
+          calls.push(fs.writeFile(`w${round}-${k}.txt`, 'x'));
+          calls.push(fs.appendFile(`a${round}-${k}.txt`, 'x'));
+          calls.push(fs.mkdir(`d${round}-${k}`));
+          created.push(
+            [`w${round}-${k}.txt`, 0o644],
+            [`a${round}-${k}.txt`, 0o644],
+            [`d${round}-${k}`, 0o755],
+          );
+        }
+        await Promise.all(calls);
+        for (const [name, mode] of created) {
+          if ((statSync(join(box.root, name)).mode & 0o7777) !== mode) wrong.push(name);
+        }
+      }
+      stop = true;
+      await Promise.all(siblings);
+    } finally {
+      stop = true;
+      process.umask = reading;
+      process.umask(previous);
+    }
+    expect(wrong).toEqual([]);
+    // and deterministically: safe-fs never reads the umask that way
+    expect(reads).toBe(0);
+    expect(statSync(join(box.root, 'w0-0.txt')).mode & 0o7777).toBe(0o644);
+  }, 20_000);
+
   it('an abort while a write stream is stalled ends the call and removes the temp file', async () => {
     const box = sandbox();
     writeFileSync(join(box.root, 'keep.txt'), 'old');

@@ -1,4 +1,14 @@
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeOf, safeFsFor, sandbox } from './helpers.js';
@@ -18,6 +28,30 @@ describe('atomic writes', () => {
     expect(readFileSync(join(box.root, 'h.txt'), 'utf8')).toBe('new');
     expect(await codeOf(fs.writeFile('missing-dir/f.txt', 'x'))).toBe('ERR_NOT_FOUND');
     expect(readdirSync(box.root).sort()).toEqual(['f.txt', 'h.txt']);
+  });
+
+  it("ifExists: 'fail' is O_EXCL: a name taken by a link, dangling or not, is never written through", async () => {
+    const box = sandbox();
+    mkdirSync(join(box.root, 'hooks'));
+    // Planted: a create-only write of report.txt must not land in a place the link chose.
+    symlinkSync('hooks/pre-commit', join(box.root, 'report.txt'));
+    symlinkSync(join(box.root, 'hooks', 'post-merge'), join(box.root, 'abs-report.txt'));
+    writeFileSync(join(box.root, 'kept.txt'), 'kept');
+    symlinkSync('kept.txt', join(box.root, 'to-kept'));
+    const fs = safeFsFor(box);
+    for (const name of ['report.txt', 'abs-report.txt', 'to-kept']) {
+      expect(await codeOf(fs.writeFile(name, 'payload', { ifExists: 'fail' })), name).toBe(
+        'ERR_ALREADY_EXISTS',
+      );
+      expect(lstatSync(join(box.root, name)).isSymbolicLink(), name).toBe(true);
+    }
+    expect(readdirSync(join(box.root, 'hooks'))).toEqual([]);
+    expect(readFileSync(join(box.root, 'kept.txt'), 'utf8')).toBe('kept');
+    // A new name is still created, and a replacing write still follows a link that stays inside.
+    await fs.writeFile('fresh.txt', 'new', { ifExists: 'fail' });
+    await fs.writeFile('report.txt', 'through the link');
+    expect(readFileSync(join(box.root, 'hooks', 'pre-commit'), 'utf8')).toBe('through the link');
+    expect(readdirSync(box.root).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
   it('a failing stream leaves the old file whole and no temp file behind', async () => {

@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { memorySink } from '@mcp-warden/core';
 import { describe, expect, it } from 'vitest';
@@ -179,6 +187,92 @@ describe('symbolic links', () => {
     const existing = await probes('exists');
     expect(existing).toEqual(await probes('does-not-exist'));
     expect(new Set(existing)).toEqual(new Set(['ERR_SYMLINK_ESCAPE']));
+  });
+
+  it('answers the same for a planted link whose target passes outside and comes back (no existence oracle)', async () => {
+    const box = sandbox();
+    // Things outside the root, next to it and one level further: a directory, a file, a link loop,
+    // and nothing. The kernel can only pass through (and come back into the root) a directory, so
+    // an answer that differs between them reveals which one is there.
+    for (const dir of [box.base, box.outside]) {
+      mkdirSync(join(dir, 'dir'));
+      writeFileSync(join(dir, 'file'), SECRET);
+      symlinkSync('loop', join(dir, 'loop'));
+    }
+    mkdirSync(join(box.root, 'sub'));
+    writeFileSync(join(box.root, 'x.txt'), 'inside');
+    const fs = safeFsFor(box);
+    const settle = (promise: Promise<unknown>): Promise<string> =>
+      promise.then(
+        () => 'ok',
+        (error: unknown) => String((error as { code?: unknown }).code),
+      );
+    const probes = async (label: string, fileTarget: string, dirTarget: string): Promise<string[]> => {
+      symlinkSync(fileTarget, join(box.root, `f-${label}`));
+      symlinkSync(dirTarget, join(box.root, `d-${label}`));
+      return [
+        await settle(fs.readText(`f-${label}`)),
+        await settle(fs.stat(`f-${label}`)),
+        await settle(fs.writeFile(`f-${label}`, 'w')),
+        await settle(fs.appendFile(`f-${label}`, 'w')),
+        await settle(fs.resolve(`f-${label}`)),
+        await settle(fs.list(`d-${label}`)),
+        await settle(fs.stat(`d-${label}`)),
+        await settle(fs.writeFile(`d-${label}/n.txt`, 'w')),
+        await settle(fs.readText(`d-${label}/../x.txt`)),
+        await settle(fs.mkdir(`d-${label}/m`, { recursive: true })),
+        await settle(fs.resolve(`d-${label}/n.txt`)),
+      ];
+    };
+    const answers = new Map<string, string[]>();
+    for (const probe of ['dir', 'file', 'loop', 'missing']) {
+      // relative, through a sibling of the root; absolute, one level further out
+      answers.set(
+        `near-${probe}`,
+        await probes(`near-${probe}`, `../${probe}/../root/x.txt`, `../${probe}/../root/sub`),
+      );
+      answers.set(
+        `far-${probe}`,
+        await probes(
+          `far-${probe}`,
+          `${box.outside}/${probe}/../../root/x.txt`,
+          `${box.outside}/${probe}/../../root/sub`,
+        ),
+      );
+    }
+    for (const [label, codes] of answers) {
+      expect(codes, label).toEqual(Array.from(codes, () => 'ERR_SYMLINK_ESCAPE'));
+    }
+    expect(readFileSync(join(box.root, 'x.txt'), 'utf8')).toBe('inside');
+    expect(readdirSync(join(box.root, 'sub'))).toEqual([]);
+  });
+
+  it('must-allow: links into a root that is itself a link, spelled through it, and into a second root', async () => {
+    const box = sandbox();
+    // The root is configured as <base>/srv/link-root, a link to <base>/data/real.
+    const real = join(box.base, 'data', 'real');
+    const second = join(box.base, 'second');
+    mkdirSync(join(real, 'sub'), { recursive: true });
+    mkdirSync(join(box.base, 'srv'));
+    mkdirSync(second);
+    symlinkSync(real, join(box.base, 'srv', 'link-root'));
+    writeFileSync(join(real, 'f.txt'), 'f');
+    writeFileSync(join(second, 's.txt'), 's');
+    const given = join(box.base, 'srv', 'link-root');
+    symlinkSync(join(given, 'f.txt'), join(real, 'abs-given'));
+    symlinkSync(join(given, 'sub'), join(real, 'abs-given-dir'));
+    symlinkSync('../../srv/link-root/f.txt', join(real, 'rel-given'));
+    symlinkSync(join(real, 'f.txt'), join(real, 'abs-real'));
+    symlinkSync('../../second/s.txt', join(real, 'rel-second'));
+    const { createSafeFs } = await import('../src/index.js');
+    const fs = createSafeFs({ roots: [given, second] });
+    for (const name of ['abs-given', 'rel-given', 'abs-real'])
+      expect(await fs.readText(name), name).toBe('f');
+    expect(await fs.readText('rel-second')).toBe('s');
+    await fs.writeFile('abs-given-dir/n.txt', 'n');
+    expect(readFileSync(join(real, 'sub', 'n.txt'), 'utf8')).toBe('n');
+    expect((await fs.list('abs-given-dir')).entries.map((entry) => entry.name)).toEqual(['n.txt']);
+    expect(await fs.resolve('rel-given')).toBe(join(real, 'f.txt'));
   });
 
   it('removes a link itself, never its target', async () => {
