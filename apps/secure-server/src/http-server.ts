@@ -14,6 +14,7 @@ import {
   type WardenAuthInfo,
 } from '@mcp-warden/auth';
 import {
+  ConfigError,
   createSecurityContext,
   type EventSink,
   type HandlerExtraLike,
@@ -38,6 +39,16 @@ export interface HttpFrontOptions {
   readonly sessions: SessionOwnership;
   readonly sessionMode: 'stateful' | 'stateless';
   readonly maxSessions: number;
+  /**
+   * Sessions one principal (subject and client id) may hold at once (429 past it), so that no
+   * principal can take every place. Needs `sessions.heldBy` (core's `sessionOwnership` has it).
+   */
+  readonly maxSessionsPerPrincipal?: number;
+  /**
+   * A session with no request in flight (an open SSE stream counts) for this long is closed, ms.
+   * Clients often leave without `DELETE` (the SDK client's `close()` sends none). Default 30 min.
+   */
+  readonly sessionIdleTimeoutMs?: number;
   readonly maxConnections: number;
   readonly maxBodyBytes: number;
   /** Headers must arrive within this, ms. Default 10 s. */
@@ -97,7 +108,26 @@ function isInitialize(body: unknown): boolean {
  * Streamable HTTP transport with sessions bound to the principal that created them.
  */
 export function createHttpFront(options: HttpFrontOptions): HttpFront {
+  if (options.maxSessionsPerPrincipal !== undefined && options.sessions.heldBy === undefined) {
+    throw new ConfigError(
+      'ERR_CONFIG_INVALID',
+      'maxSessionsPerPrincipal needs a session ownership that counts sessions (heldBy)',
+    );
+  }
   const transports = new Map<string, StreamableHTTPServerTransport>();
+  // Per session: requests in flight (SSE streams included) and when the last one ended.
+  const activity = new Map<string, { inFlight: number; lastActive: number }>();
+  const idleMs = options.sessionIdleTimeoutMs ?? 30 * 60_000;
+  /** Counts `res` as in flight for the session until it closes. */
+  const trackActivity = (sessionId: string, res: ServerResponse): void => {
+    const state = activity.get(sessionId) ?? { inFlight: 0, lastActive: Date.now() };
+    activity.set(sessionId, state);
+    state.inFlight++;
+    res.once('close', () => {
+      state.inFlight--;
+      state.lastActive = Date.now();
+    });
+  };
   // Events outside any MCP call (refused before the SDK) still carry the request's ids and principal.
   const emit = (event: SecurityEventInput, extra: Partial<HandlerExtraLike> = {}): void =>
     createSecurityContext(
@@ -177,6 +207,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
         jsonError(res, 403, -32003, 'forbidden: this session belongs to another principal');
         return;
       }
+      trackActivity(sessionId, res);
       await transport.handleRequest(authReq, res, authReq.body);
       return;
     }
@@ -190,6 +221,15 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       jsonError(res, 503, -32000, 'too many sessions');
       return;
     }
+    const quota = options.maxSessionsPerPrincipal;
+    if (quota !== undefined && (options.sessions.heldBy?.(principal) ?? quota) >= quota) {
+      emit(
+        { type: 'session_use_denied', reason: 'too many sessions for this principal' },
+        { authInfo: authReq.auth },
+      );
+      jsonError(res, 429, -32000, 'too many sessions for this principal');
+      return;
+    }
     const server = options.newMcpServer();
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -197,6 +237,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       ...options.transportOptions?.(),
       onsessioninitialized: (id) => {
         transports.set(id, transport);
+        trackActivity(id, res);
         options.sessions.claim(id, principal);
       },
     });
@@ -204,6 +245,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       const id = transport.sessionId;
       if (id !== undefined) {
         transports.delete(id);
+        activity.delete(id);
         options.sessions.release(id);
       }
       void server.close();
@@ -236,6 +278,18 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       ? createHttpServer(timeouts, listener)
       : createHttpsServer({ ...options.tls, ...timeouts }, listener);
   server.maxHeadersCount = 100;
+  // Sessions nobody uses any more (no request or stream for `idleMs`) are closed, freeing their place.
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [id, state] of activity) {
+        if (state.inFlight === 0 && now - state.lastActive >= idleMs) void transports.get(id)?.close();
+      }
+    },
+    Math.min(idleMs, 60_000),
+  );
+  sweep.unref();
+  server.once('close', () => clearInterval(sweep));
   const connections = limitConnections(server, {
     maxConnections: options.maxConnections,
     events: options.events,
@@ -246,6 +300,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
     sessionCount: () => transports.size,
     transportFor: (sessionId) => (sessionId === undefined ? undefined : transports.get(sessionId)),
     async closeSessions() {
+      clearInterval(sweep);
       await Promise.allSettled([...transports.values()].map((transport) => transport.close()));
     },
   };

@@ -67,6 +67,8 @@ export async function startServer(
       sessions: assembly.sessions,
       sessionMode: settings.httpSessionMode,
       maxSessions: settings.maxSessions,
+      maxSessionsPerPrincipal: settings.maxSessionsPerPrincipal,
+      sessionIdleTimeoutMs: settings.sessionIdleTimeoutMs,
       maxConnections: settings.maxConnections,
       maxBodyBytes: settings.maxBodyBytes,
       headersTimeoutMs: settings.headersTimeoutMs,

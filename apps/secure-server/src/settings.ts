@@ -39,6 +39,10 @@ export const settingsSchema = mcpServerSchema.safeExtend({
   requestTimeoutMs: z.int().min(1_000).max(600_000).default(30_000),
   /** Sessions kept at once (stateful mode). */
   maxSessions: z.int().min(1).max(1_000_000).default(1_000),
+  /** Sessions one principal may hold at once (429 past it), so one principal cannot take every place. */
+  maxSessionsPerPrincipal: z.int().min(1).max(1_000_000).default(100),
+  /** A session with no request or open stream for this long is closed (clients often leave without DELETE), ms. */
+  sessionIdleTimeoutMs: z.int().min(1_000).max(86_400_000).default(1_800_000),
 });
 
 export type Settings = DeepReadonly<z.output<typeof settingsSchema>>;

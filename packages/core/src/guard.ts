@@ -4,6 +4,14 @@ import type { SecurityContext } from './security-context.js';
 /** What kind of MCP call is being guarded. */
 export type CallKind = 'tool' | 'resource' | 'prompt';
 
+/**
+ * What a call does when it is not an ordinary `tools/call`, `resources/read` or `prompts/get` (for
+ * which `Call.operation` is absent): `complete` for `completion/complete` of a prompt's arguments or
+ * a resource template's variables, `list` for a resource template's `list` callback in
+ * `resources/list`. Both run user code that may reveal data, so they run through the same guards.
+ */
+export type CallOperation = 'complete' | 'list';
+
 /** One content block of a tool result or prompt message (structural subset of MCP's types). */
 export interface ContentBlock {
   [key: string]: unknown;
@@ -47,6 +55,8 @@ export interface Call {
   readonly inputSchema: unknown;
   readonly policy: ResolvedPolicy;
   readonly context: SecurityContext;
+  /** `complete` or `list` for those requests (see {@link CallOperation}); absent for an ordinary call. */
+  readonly operation?: CallOperation;
 }
 
 /** Continues the pipeline; pass a changed call (e.g. new arguments) to hand it on. */

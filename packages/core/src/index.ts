@@ -40,6 +40,7 @@ export {
 export {
   type Call,
   type CallKind,
+  type CallOperation,
   type CallResult,
   type ContentBlock,
   composeGuards,

@@ -30,6 +30,7 @@ export function withParsedArguments(call: Call, data: Readonly<Record<string, un
     [PARSED_FROM]: call.arguments,
   };
   if (call.uri !== undefined) marked.uri = call.uri;
+  if (call.operation !== undefined) marked.operation = call.operation;
   return marked;
 }
 

@@ -55,7 +55,7 @@ interface ResourceEntry {
 }
 interface TemplateEntry {
   readCallback: unknown;
-  resourceTemplate: { uriTemplate: { match(uri: string): unknown } };
+  resourceTemplate: { uriTemplate: { match(uri: string): unknown; toString(): string } };
 }
 interface PromptEntry {
   argsSchema?: unknown;
@@ -78,6 +78,10 @@ interface McpServerInternals {
 
 const BOUND = Symbol.for('mcp-warden.bound');
 const URL_ELICITATION_REQUIRED = -32042;
+const INVALID_PARAMS = -32602;
+const REQUEST_CANCELLED = -32800;
+const COMPLETE_METHOD = 'completion/complete';
+const TEMPLATES_LIST_METHOD = 'resources/templates/list';
 const GUARDED_METHODS: Readonly<Record<string, CallKind>> = {
   'tools/call': 'tool',
   'resources/read': 'resource',
@@ -87,14 +91,36 @@ const GUARDED_METHODS: Readonly<Record<string, CallKind>> = {
 /** An error the SDK's protocol layer turns into exactly this JSON-RPC error. */
 class ProtocolError extends Error {
   readonly code: number;
-  readonly data: JsonRpcErrorObject['data'];
-  constructor(error: JsonRpcErrorObject) {
+  readonly data: JsonRpcErrorObject['data'] | undefined;
+  constructor(error: Pick<JsonRpcErrorObject, 'code' | 'message'> & { data?: JsonRpcErrorObject['data'] }) {
     super(error.message);
     this.name = 'ProtocolError';
     this.code = error.code;
     this.data = error.data;
   }
 }
+
+/**
+ * True for an error the SDK (or a handler, deliberately) raised as a JSON-RPC error: an `McpError`
+ * (unknown tool, bad params, …) or one of ours. Its message is meant for the client. Node's
+ * `Invalid URL` for an unparseable resource URI carries no input either. Anything else a request
+ * handler or completer throws may hold internals and is contained.
+ */
+function isProtocolError(error: unknown): boolean {
+  if (error instanceof ProtocolError) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (error.name === 'McpError') return Number.isSafeInteger(code);
+  return error instanceof TypeError && code === 'ERR_INVALID_URL';
+}
+
+/** A zod error (v3 `ZodError`, v4 `$ZodError`): the SDK parses each request with its zod schema first. */
+const isSchemaError = (error: unknown): boolean =>
+  error instanceof Error && (error.name === 'ZodError' || error.name === '$ZodError');
+
+/** Params the SDK could not parse; the zod issues stay out of the answer (fixed text, no echo). */
+const invalidParams = (): ProtocolError =>
+  new ProtocolError({ code: INVALID_PARAMS, message: 'Invalid params' });
 
 // On the SDK's per-request `extra` itself: a WeakMap entry per call costs the garbage collector more.
 const CONTEXT = Symbol('mcp-warden.context');
@@ -162,40 +188,102 @@ function containFailures(kind: CallKind, callback: unknown): unknown {
 
 const guardedEntries = new WeakSet<object>();
 
-function guardCallbackOf(entry: unknown, key: string, kind: CallKind): void {
+const isDisabled = (entry: unknown): boolean =>
+  (entry as { enabled?: unknown } | undefined)?.enabled === false;
+
+/**
+ * The SDK v1 reads (and lists and completes) a resource template without looking at `enabled`: a
+ * disabled template answers as a static resource does, with "disabled", and runs nothing.
+ */
+function requireEnabled(entry: object, callback: unknown): unknown {
+  if (typeof callback !== 'function') return callback;
+  const original = callback as AnyFunction;
+  return function enabledCallback(this: unknown, ...args: unknown[]): unknown {
+    if (isDisabled(entry)) throw new ProtocolError({ code: INVALID_PARAMS, message: 'Resource disabled' });
+    return original.apply(this, args);
+  };
+}
+
+function guardCallbackOf(entry: unknown, key: string, kind: CallKind, template = false): void {
   if (typeof entry !== 'object' || entry === null || guardedEntries.has(entry)) return;
   guardedEntries.add(entry);
-  let wrapped = containFailures(kind, (entry as Record<string, unknown>)[key]);
+  const wrap = (value: unknown): unknown => {
+    const contained = containFailures(kind, value);
+    return template ? requireEnabled(entry, contained) : contained;
+  };
+  let wrapped = wrap((entry as Record<string, unknown>)[key]);
   // An accessor, so that `update({ callback })` and direct assignment are guarded as well.
   Object.defineProperty(entry, key, {
     get: () => wrapped,
     set: (value: unknown) => {
-      wrapped = containFailures(kind, value);
+      wrapped = wrap(value);
     },
     enumerable: true,
     configurable: false,
   });
 }
 
+/**
+ * Guards the callbacks of every entry of one registry, now and later. `templateGuard` marks the
+ * registry of resource templates: it also guards each entry's template, and reads need `enabled`.
+ */
 function guardRegistry<K extends keyof McpServerInternals>(
   owner: McpServerInternals,
   field: K,
   key: string,
   kind: CallKind,
+  templateGuard?: (entry: object) => void,
 ): McpServerInternals[K] {
   const registry = owner[field] as Record<string, unknown>;
-  for (const entry of Object.values(registry)) guardCallbackOf(entry, key, kind);
+  const guardEntry = (entry: unknown): void => {
+    if (typeof entry !== 'object' || entry === null || guardedEntries.has(entry)) return;
+    templateGuard?.(entry);
+    guardCallbackOf(entry, key, kind, templateGuard !== undefined);
+  };
+  for (const entry of Object.values(registry)) guardEntry(entry);
   owner[field] = new Proxy(registry, {
     set(target, property, value, receiver) {
-      guardCallbackOf(value, key, kind);
+      guardEntry(value);
       return Reflect.set(target, property, value, receiver);
     },
     defineProperty(target, property, descriptor) {
-      guardCallbackOf(descriptor.value, key, kind);
+      guardEntry(descriptor.value);
       return Reflect.defineProperty(target, property, descriptor);
     },
   }) as McpServerInternals[K];
   return registry as McpServerInternals[K];
+}
+
+/**
+ * Guards what a resource template's `list` callback returns: the entry's `resourceTemplate` (also
+ * one set later with `update({ template })`) is seen through a view whose `listCallback` runs `list`.
+ */
+function guardTemplateOf(
+  entry: object,
+  list: (entry: object, template: object, callback: AnyFunction, extra: unknown) => Promise<unknown>,
+): void {
+  const view = (template: unknown): unknown => {
+    if (typeof template !== 'object' || template === null) return template;
+    return Object.create(template, {
+      listCallback: {
+        get: () => {
+          const callback = (template as { listCallback?: unknown }).listCallback;
+          return typeof callback === 'function'
+            ? (extra: unknown) => list(entry, template, callback as AnyFunction, extra)
+            : callback;
+        },
+      },
+    });
+  };
+  let current = view((entry as Record<string, unknown>).resourceTemplate);
+  Object.defineProperty(entry, 'resourceTemplate', {
+    get: () => current,
+    set: (value: unknown) => {
+      current = view(value);
+    },
+    enumerable: true,
+    configurable: false,
+  });
 }
 
 function assertSupportedSdk(server: McpServer): McpServerInternals {
@@ -293,13 +381,89 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
   const registries = {
     tools: guardRegistry(internals, '_registeredTools', 'handler', 'tool'),
     resources: guardRegistry(internals, '_registeredResources', 'readCallback', 'resource'),
-    templates: guardRegistry(internals, '_registeredResourceTemplates', 'readCallback', 'resource'),
+    templates: guardRegistry(internals, '_registeredResourceTemplates', 'readCallback', 'resource', (entry) =>
+      guardTemplateOf(entry, listThroughGuards),
+    ),
     prompts: guardRegistry(internals, '_registeredPrompts', 'callback', 'prompt'),
   };
 
   // Names come from the client: never let `__proto__` or `constructor` find an inherited member.
   const own = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
     Object.hasOwn(record, key) ? record[key] : undefined;
+
+  // A resource's policy: by its registered name, else by its URI as the SDK reads it (normalized:
+  // `SECURE://x/./y` reads `secure://x/y`), else by the URI as the client spelled it.
+  const resourcePolicy = (name: string | undefined, uri: string, normalized: string) =>
+    (name === undefined ? undefined : own(policies.resource, name)) ??
+    own(policies.resource, normalized) ??
+    own(policies.resource, uri);
+
+  /** What a guard answers for a failed call: a coded tool error, or a JSON-RPC error. */
+  const fail = (kind: CallKind, context: SecurityContext, error: unknown): CallResult => {
+    reportUnexpected(error, context);
+    if (kind === 'tool') return toToolResult(error, context.correlationId);
+    throw new ProtocolError(toJsonRpcError(error, context.correlationId));
+  };
+
+  const contextFor = (extra: HandlerExtraLike, target: string): SecurityContext => {
+    const context = createSecurityContext(extra, {
+      sink: options.events,
+      transport: options.transport,
+      target,
+    });
+    (extra as { [CONTEXT]?: SecurityContext })[CONTEXT] = context;
+    return context;
+  };
+
+  /**
+   * A resource template's `list` callback (run by `resources/list`) as a `list` call of that template.
+   * When a guard refuses it, the template contributes nothing to the listing (the rest is listed);
+   * whatever the callback throws is contained as for a read.
+   */
+  function listThroughGuards(
+    entry: object,
+    template: object,
+    callback: AnyFunction,
+    extra: unknown,
+  ): Promise<unknown> {
+    if (isDisabled(entry)) return Promise.resolve({ resources: [] });
+    let name: string | undefined;
+    for (const [templateName, candidate] of Object.entries(registries.templates)) {
+      if (candidate === entry) name = templateName;
+    }
+    const uriTemplate = String((template as TemplateEntry['resourceTemplate']).uriTemplate);
+    let context: SecurityContext;
+    let call: Call;
+    try {
+      context = contextFor(extra as HandlerExtraLike, `resource:${uriTemplate}`);
+      call = {
+        kind: 'resource',
+        name: name ?? uriTemplate,
+        uri: uriTemplate,
+        arguments: undefined,
+        inputSchema: undefined,
+        policy: policyFor(
+          'resource',
+          name ?? uriTemplate,
+          resourcePolicy(name, uriTemplate, uriTemplate),
+          undefined,
+        ),
+        context,
+        operation: 'list',
+      };
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    let listed = false;
+    return run(call, () => {
+      listed = true;
+      return Promise.resolve()
+        .then(() => callback(extra))
+        .then((result) => result as CallResult);
+    }).catch((error: unknown) =>
+      !listed && isWardenError(error) ? { resources: [] } : fail('resource', context, error),
+    );
+  }
 
   const describe = (kind: CallKind, params: Record<string, unknown>) => {
     if (kind === 'resource') {
@@ -315,11 +479,10 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
           }
         }
       }
-      const policyName = name !== undefined && own(policies.resource, name) ? name : uri;
       return {
         name: name ?? uri,
         uri,
-        policy: own(policies.resource, policyName),
+        policy: resourcePolicy(name, uri, normalized),
         annotations: undefined,
         schema: undefined,
       };
@@ -366,11 +529,10 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
       const rawArguments = params.arguments;
       let innerFailure: { error: unknown } | undefined;
       const contain = (error: unknown): CallResult => {
-        // The SDK's own protocol errors (unknown tool, bad params) pass through as the SDK sent them.
-        if (innerFailure !== undefined && innerFailure.error === error) throw error;
-        reportUnexpected(error, context);
-        if (kind === 'tool') return toToolResult(error, context.correlationId);
-        throw new ProtocolError(toJsonRpcError(error, context.correlationId));
+        // The SDK's own protocol errors (unknown tool, bad params) pass through as the SDK sent them;
+        // anything else from the handler (a raw `setRequestHandler` one, say) is contained.
+        if (innerFailure !== undefined && innerFailure.error === error && isProtocolError(error)) throw error;
+        return fail(kind, context, error);
       };
       try {
         const call: Call = {
@@ -386,6 +548,14 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
           context,
         };
         return run(call, (final) => {
+          // Cancelled while the guards decided (a slow store, say): the handler is not started, and
+          // the SDK drops the answer of a cancelled request anyway.
+          if (extra.signal.aborted) {
+            innerFailure = {
+              error: new ProtocolError({ code: REQUEST_CANCELLED, message: 'Request cancelled' }),
+            };
+            return Promise.reject(innerFailure.error);
+          }
           // Parsed arguments reach the SDK through `parsedForSdk`; the request keeps what they were
           // parsed from, so an SDK that parses anyway sees the client's values, not transformed ones.
           const parsed = kind === 'tool' ? parsedArgumentsSource(final) : undefined;
@@ -398,6 +568,10 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
               innerFailure = { error };
               throw error;
             });
+          } catch (error) {
+            // Thrown at once: the SDK's parse of the request's params (a client mistake, not ours).
+            innerFailure = { error: isSchemaError(error) ? invalidParams() : error };
+            return Promise.reject(innerFailure.error);
           } finally {
             parsedForSdk = undefined;
           }
@@ -407,10 +581,135 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
       }
     };
 
+  /** The prompt or resource (template) a `completion/complete` request completes, as a call target. */
+  const describeCompletion = (params: Record<string, unknown>) => {
+    const ref = (typeof params.ref === 'object' && params.ref !== null ? params.ref : {}) as Record<
+      string,
+      unknown
+    >;
+    if (ref.type === 'ref/prompt' && typeof ref.name === 'string') {
+      return {
+        kind: 'prompt' as const,
+        name: ref.name,
+        uri: undefined,
+        policy: own(policies.prompt, ref.name),
+        entry: undefined,
+      };
+    }
+    if (ref.type === 'ref/resource' && typeof ref.uri === 'string') {
+      const uri = ref.uri;
+      // As the SDK finds it: the template whose URI template is exactly `uri`, else a static resource.
+      let name: string | undefined;
+      let entry: TemplateEntry | undefined;
+      for (const [templateName, template] of Object.entries(registries.templates)) {
+        if (String(template.resourceTemplate.uriTemplate) === uri) {
+          name = templateName;
+          entry = template;
+          break;
+        }
+      }
+      name ??= own(registries.resources, uri)?.name;
+      return {
+        kind: 'resource' as const,
+        name: name ?? uri,
+        uri,
+        policy: resourcePolicy(name, uri, uri),
+        entry,
+      };
+    }
+    return undefined;
+  };
+
+  /**
+   * `completion/complete` runs a prompt's or template's completer, user code that may reveal data:
+   * it runs as a `complete` call of that prompt or template, through the same guards and policy.
+   * The guards see the argument being completed and the ones already given as `arguments`.
+   */
+  const guardCompletion = (inner: RawHandler): RawHandler =>
+    function guardedCompletion(request, extra) {
+      const params = request.params ?? {};
+      let context: SecurityContext;
+      let call: Call;
+      let template: TemplateEntry | undefined;
+      try {
+        const target = describeCompletion(params);
+        if (target === undefined) {
+          return Promise.reject(
+            new ProtocolError({ code: INVALID_PARAMS, message: 'Invalid completion reference' }),
+          );
+        }
+        const given = (params.context as { arguments?: unknown } | undefined)?.arguments;
+        const args: Record<string, unknown> =
+          typeof given === 'object' && given !== null && !Array.isArray(given) ? { ...given } : {};
+        const argument = params.argument as { name?: unknown; value?: unknown } | undefined;
+        if (typeof argument?.name === 'string') {
+          // Defined, not assigned: a name like `__proto__` stays an own property.
+          Object.defineProperty(args, argument.name, {
+            value: argument.value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        }
+        template = target.entry;
+        context = contextFor(extra, `${target.kind}:${target.uri ?? target.name}`);
+        call = {
+          kind: target.kind,
+          name: target.name,
+          ...(target.uri === undefined ? {} : { uri: target.uri }),
+          arguments: args,
+          inputSchema: undefined,
+          policy: policyFor(target.kind, target.name, target.policy, undefined),
+          context,
+          operation: 'complete',
+        };
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      let innerFailure: { error: unknown } | undefined;
+      return run(call, () =>
+        Promise.resolve()
+          .then(() => {
+            if (isDisabled(template)) {
+              throw new ProtocolError({ code: INVALID_PARAMS, message: 'Resource disabled' });
+            }
+            return inner(request, extra);
+          })
+          .then(
+            (result) => result as CallResult,
+            (error: unknown) => {
+              innerFailure = { error: isSchemaError(error) ? invalidParams() : error };
+              throw innerFailure.error;
+            },
+          ),
+      ).catch((error: unknown) => {
+        if (innerFailure !== undefined && innerFailure.error === error && isProtocolError(error)) throw error;
+        return fail(call.kind, context, error);
+      });
+    };
+
   const protocol = internals.server;
   const handlers = protocol._requestHandlers;
   const setHandler = Map.prototype.set.bind(handlers) as (method: string, handler: RawHandler) => void;
+  // The SDK v1 lists disabled templates too (it leaves out disabled tools, prompts and resources).
+  const withoutDisabledTemplates =
+    (inner: RawHandler): RawHandler =>
+    (request, extra) =>
+      inner(request, extra).then((result) => {
+        const listed = (result as { resourceTemplates?: unknown } | undefined)?.resourceTemplates;
+        if (!Array.isArray(listed)) return result;
+        return {
+          ...(result as object),
+          resourceTemplates: listed.filter((template: { name?: unknown }) => {
+            const name = template?.name;
+            return typeof name !== 'string' || !isDisabled(own(registries.templates, name));
+          }),
+        };
+      });
+
   const guardIfNeeded = (method: string, handler: RawHandler): RawHandler => {
+    if (method === COMPLETE_METHOD) return guardCompletion(handler);
+    if (method === TEMPLATES_LIST_METHOD) return withoutDisabledTemplates(handler);
     const kind = GUARDED_METHODS[method];
     return kind === undefined ? handler : guardRequest(kind, handler);
   };
@@ -429,8 +728,9 @@ export function secureMcpServer(server: McpServer, options: SecureServerOptions)
       fallback === undefined
         ? undefined
         : (request: RawRequest, extra: HandlerExtraLike) => {
-            const kind = GUARDED_METHODS[request.method];
             const handler = fallback as RawHandler;
+            if (request.method === COMPLETE_METHOD) return guardCompletion(handler)(request, extra);
+            const kind = GUARDED_METHODS[request.method];
             return kind === undefined ? handler(request, extra) : guardRequest(kind, handler)(request, extra);
           },
     set: (value: RawHandler | undefined) => {

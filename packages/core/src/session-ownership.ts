@@ -19,6 +19,11 @@ export interface SessionOwnership {
   allows(sessionId: string, principal: Principal | undefined): boolean;
   /** Forgets a closed session. */
   release(sessionId: string): void;
+  /**
+   * How many sessions `principal` (subject and client id) holds now, so an HTTP layer can cap them
+   * per principal before one principal takes every place. Optional for other implementations.
+   */
+  heldBy?(principal: Principal | undefined): number;
   readonly size: number;
 }
 
@@ -34,15 +39,35 @@ function ownerOf(principal: Principal | undefined): SessionOwner {
   return principal === undefined ? ANONYMOUS : { subject: principal.subject, clientId: principal.clientId };
 }
 
+/** One string per owner (a JSON pair, so no subject can run into a client id). */
+function ownerKey(owner: SessionOwner): string {
+  return JSON.stringify([owner.subject, owner.clientId ?? null]);
+}
+
 /** Creates a bounded, in-memory {@link SessionOwnership}. */
 export function sessionOwnership(options: SessionOwnershipOptions = {}): SessionOwnership {
   const max = options.maxSessions ?? 10_000;
   const owners = new Map<string, SessionOwner>();
+  const held = new Map<string, number>();
+  const count = (owner: SessionOwner, change: 1 | -1): void => {
+    const key = ownerKey(owner);
+    const next = (held.get(key) ?? 0) + change;
+    if (next > 0) held.set(key, next);
+    else held.delete(key);
+  };
+  const forget = (sessionId: string): void => {
+    const owner = owners.get(sessionId);
+    if (owner === undefined) return;
+    owners.delete(sessionId);
+    count(owner, -1);
+  };
   return {
     claim(sessionId, principal) {
       if (owners.has(sessionId)) return;
-      owners.set(sessionId, ownerOf(principal));
-      if (owners.size > max) owners.delete(owners.keys().next().value as string);
+      const owner = ownerOf(principal);
+      owners.set(sessionId, owner);
+      count(owner, 1);
+      if (owners.size > max) forget(owners.keys().next().value as string);
     },
     allows(sessionId, principal) {
       const owner = owners.get(sessionId);
@@ -51,7 +76,10 @@ export function sessionOwnership(options: SessionOwnershipOptions = {}): Session
       return owner.subject === caller.subject && owner.clientId === caller.clientId;
     },
     release(sessionId) {
-      owners.delete(sessionId);
+      forget(sessionId);
+    },
+    heldBy(principal) {
+      return held.get(ownerKey(ownerOf(principal))) ?? 0;
     },
     get size() {
       return owners.size;

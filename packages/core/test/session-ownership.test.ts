@@ -29,6 +29,25 @@ describe('sessionOwnership', () => {
     expect(owners.allows('b', alice)).toBe(false);
   });
 
+  it('counts the sessions each principal holds, as claims, releases and evictions change them', () => {
+    const owners = sessionOwnership({ maxSessions: 3 });
+    const held = () => [owners.heldBy?.(alice), owners.heldBy?.(mallory), owners.heldBy?.(undefined)];
+    expect(held()).toEqual([0, 0, 0]);
+    owners.claim('a1', alice);
+    owners.claim('a2', alice);
+    owners.claim('a1', alice); // claimed once
+    owners.claim('m1', mallory);
+    expect(held()).toEqual([2, 1, 0]);
+    // Another client id of the same subject is another owner.
+    expect(owners.heldBy?.({ ...alice, clientId: 'other-app' })).toBe(0);
+    owners.claim('n1', undefined); // past maxSessions: a1, the oldest, is forgotten
+    expect(held()).toEqual([1, 1, 1]);
+    owners.release('a2');
+    owners.release('a2');
+    owners.release('unknown');
+    expect(held()).toEqual([0, 1, 1]);
+  });
+
   it('binds anonymous sessions to anonymity: a principal cannot take one over', () => {
     const owners = sessionOwnership();
     owners.claim('s', undefined);
