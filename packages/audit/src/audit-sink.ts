@@ -82,7 +82,10 @@ export interface AuditSinkOptions {
   readonly redaction?: RedactionOptions;
   /** Flush on `exit`, SIGTERM and SIGINT (re-raising the signal if nobody else handles it). Default: true. */
   readonly handleSignals?: boolean;
-  /** Called when a write fails (`ERR_AUDIT_WRITE_FAILED`). Default: `process.emitWarning`. */
+  /**
+   * Called when a write fails, or the log file was removed or replaced while open
+   * (`ERR_AUDIT_WRITE_FAILED`). Default: `process.emitWarning`.
+   */
   readonly onError?: (error: WardenError) => void;
 }
 

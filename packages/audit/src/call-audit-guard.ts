@@ -1,4 +1,5 @@
 import {
+  type CallOperation,
   type CallResult,
   ERROR_META_KEY,
   type EventOutcome,
@@ -27,6 +28,8 @@ type McpCallEvent = {
   type: 'mcp_call';
   outcome: EventOutcome;
   durationMs: number;
+  /** `complete` (`completion/complete`) or `list` (a resource template's list callback); absent for a call. */
+  operation?: CallOperation;
   code?: string;
   arguments?: Readonly<Record<string, unknown>>;
 };
@@ -75,7 +78,9 @@ function pickArguments(
 /**
  * A guard that records every tool, resource and prompt call as an `mcp_call` event: outcome
  * (`success`, `failure` for an error result, `denied` for a refused call, `error` for an unexpected
- * failure), error code and duration. Put it first, so it also sees calls later guards deny.
+ * failure), error code and duration, and `operation` (`complete`, `list`) for a completion or a
+ * template's list callback, so those read differently from a call. Put it first, so it also sees
+ * calls later guards deny.
  */
 export function auditCalls(): Guard {
   return (call, next) => {
@@ -84,6 +89,7 @@ export function auditCalls(): Guard {
     const record = (outcome: EventOutcome, code: string | undefined): void => {
       const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
       const event: McpCallEvent = { type: 'mcp_call', outcome, durationMs };
+      if (call.operation !== undefined) event.operation = call.operation;
       if (code !== undefined) event.code = code;
       if (args !== undefined) event.arguments = args;
       call.context.emit(event);

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, fstatSync, lstatSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError } from '@mcp-warden/core';
 import pino from 'pino';
@@ -23,6 +23,12 @@ type SonicBoom = ReturnType<typeof pino.destination>;
 
 /** sonic-boom sets `destroyed` once closed; its types do not declare it. */
 const isDestroyed = (boom: SonicBoom): boolean => (boom as { destroyed?: boolean }).destroyed === true;
+
+/** How often (ms, at most) a file destination checks that its path still names the open file. */
+const PATH_CHECK_MS = 500;
+
+/** The file descriptor a sonic-boom writes to (its types do not declare it). */
+const descriptorOf = (boom: SonicBoom): number => (boom as unknown as { fd: number }).fd;
 
 function endBoom(boom: SonicBoom): Promise<void> {
   return new Promise((resolve) => {
@@ -69,6 +75,11 @@ export class FileDestination implements LineDestination {
   readonly #onError: (error: Error) => void;
   #boom: SonicBoom;
   #bytes: number;
+  #failed = false;
+  /** The open file's identity, and when the path was last checked to still name it. */
+  #ino = 0;
+  #dev = 0;
+  #checkedAt = 0;
 
   constructor(
     path: string,
@@ -91,24 +102,88 @@ export class FileDestination implements LineDestination {
     this.#maxBytes = maxBytes ?? DEFAULT_ROTATION_BYTES;
     this.#bytes = prepareFile(path, options.onWarning);
     this.#boom = this.#open();
+    this.#remember();
   }
 
-  #open(): SonicBoom {
-    const boom = pino.destination({
-      dest: this.#path,
-      sync: true,
-      mkdir: true,
-      mode: 0o600,
-      fsync: this.#fsync,
+  /** Notes which file is open, to tell later whether the path still names it. */
+  #remember(): void {
+    this.#checkedAt = Date.now();
+    try {
+      const stat = fstatSync(descriptorOf(this.#boom));
+      this.#ino = stat.ino;
+      this.#dev = stat.dev;
+    } catch {
+      // Checked again on the next write.
+    }
+  }
+
+  /**
+   * A log deleted (or renamed away, or replaced) under the writer would take every later line into
+   * a file nobody can see. At most every {@link PATH_CHECK_MS}, the path is compared with the open
+   * file; when it no longer names it, that is reported (lines written since may be lost) and the log
+   * is opened afresh at the path, with the same checks as at start (no symlink, mode 0600). The chain
+   * continues, so the new file shows the gap.
+   */
+  #checkPath(now: number): void {
+    this.#checkedAt = now;
+    let stat: ReturnType<typeof lstatSync> | undefined;
+    try {
+      stat = lstatSync(this.#path);
+    } catch {
+      stat = undefined;
+    }
+    if (stat !== undefined && stat.ino === this.#ino && stat.dev === this.#dev) return;
+    this.#onError(
+      new Error(
+        `the audit log file was ${stat === undefined ? 'removed' : 'replaced or renamed'} while open; lines written since may be lost; reopening ${this.#path}`,
+      ),
+    );
+    let bytes: number;
+    try {
+      bytes = prepareFile(this.#path, () => {});
+    } catch (error) {
+      // A symlink or directory now at the path is not followed: keep the open file, report again later.
+      this.#onError(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    const previous = this.#boom;
+    this.#boom = this.#open();
+    this.#bytes = bytes;
+    this.#remember();
+    void endBoom(previous);
+  }
+
+  /** Opens the file, or (after a failed write) takes over the descriptor `fd` of the last destination. */
+  #open(fd?: number): SonicBoom {
+    const boom = pino.destination(
+      fd === undefined
+        ? { dest: this.#path, sync: true, mkdir: true, mode: 0o600, fsync: this.#fsync }
+        : { dest: fd, sync: true, fsync: this.#fsync },
+    );
+    boom.on('error', (error: Error) => {
+      // pino's destination re-emits the first error it sees: report each failure once.
+      if (this.#failed) return;
+      this.#failed = true;
+      this.#onError(error);
     });
-    boom.on('error', this.#onError);
     return boom;
   }
 
   write(text: string): void {
+    const now = Date.now();
+    if (now - this.#checkedAt >= PATH_CHECK_MS) this.#checkPath(now);
     const length = Buffer.byteLength(text);
     if (this.#bytes > 0 && this.#bytes + length > this.#maxBytes) this.#rotate();
+    this.#failed = false;
     this.#boom.write(text);
+    if (this.#failed) {
+      // sonic-boom keeps a line it could not write (ENOSPC, EIO…) and retries it before every later
+      // one, so lines would pile up in memory, and its flushSync retries forever (a hang on
+      // shutdown). The line is lost (reported, and the chain shows the gap): a fresh destination on
+      // the same descriptor takes over without it, and the old one is left unclosed for the GC.
+      this.#boom = this.#open(descriptorOf(this.#boom));
+      return;
+    }
     this.#bytes += length;
   }
 
@@ -119,9 +194,22 @@ export class FileDestination implements LineDestination {
   #rotate(): void {
     const previous = this.#boom;
     const index = (rotationIndexes(this.#path).at(-1) ?? 0) + 1;
-    renameSync(this.#path, rotatedName(this.#path, index));
+    try {
+      renameSync(this.#path, rotatedName(this.#path, index));
+    } catch (error) {
+      // An append-only (`chattr +a`) or otherwise unrenamable log: losing every later line would be
+      // worse than a file past its size. Report it, keep writing here, try again after another maxBytes.
+      this.#onError(
+        new Error(
+          `the audit log could not be rotated (${error instanceof Error ? error.message : String(error)}); still writing to ${this.#path}`,
+        ),
+      );
+      this.#bytes = 0;
+      return;
+    }
     this.#boom = this.#open();
     this.#bytes = 0;
+    this.#remember();
     void endBoom(previous);
   }
 
@@ -136,11 +224,24 @@ export class FileDestination implements LineDestination {
 
 /** stdout or stderr, written synchronously through pino's destination. */
 export function standardStreamDestination(fd: 1 | 2, onError: (error: Error) => void): LineDestination {
-  const boom = pino.destination({ dest: fd, sync: true });
-  boom.on('error', onError);
+  let failed = false;
+  const open = (): SonicBoom => {
+    const created = pino.destination({ dest: fd, sync: true });
+    created.on('error', (error: Error) => {
+      if (failed) return;
+      failed = true;
+      onError(error);
+    });
+    return created;
+  };
+  let boom = open();
   return {
     write: (text) => {
+      failed = false;
       boom.write(text);
+      // As for a file: a line that could not be written (EPIPE…) is dropped, not kept and retried
+      // forever. The process's own stdout/stderr is never closed: a fresh destination takes over.
+      if (failed) boom = open();
     },
     flushSync: () => {
       if (!isDestroyed(boom)) boom.flushSync();

@@ -129,7 +129,15 @@ const EVENT_FIELDS: Readonly<
   ],
   ratelimit_store_recovered: [{ store: str }, ['store'], 'the rate-limit store is back'],
   mcp_call: [
-    { durationMs: nonNegative, arguments: anyObject },
+    {
+      durationMs: nonNegative,
+      operation: {
+        enum: ['complete', 'list'],
+        description:
+          'complete: a completion/complete request; list: a resource template list callback; absent: a call',
+      },
+      arguments: anyObject,
+    },
     ['durationMs'],
     'a tool/resource/prompt call ended; arguments only when the tool opts in',
   ],

@@ -71,10 +71,11 @@ export class HeldEvents {
 
 /** A copy of a plain object whose values are all short primitives, or `undefined`. */
 function copyOfPrimitives(value: object): Fields | undefined {
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return undefined;
   let copy: Fields;
   try {
+    // Both may run a proxy's traps, which may throw: the encoder then reports what it can read.
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return undefined;
     copy = { ...(value as Fields) };
   } catch {
     return undefined;

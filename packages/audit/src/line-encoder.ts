@@ -70,6 +70,11 @@ const MEMO_MAX_LENGTH = 96;
 /** Memoized literals are used only under limits at least this long (their scrubbed text fits). */
 const MEMO_SAFE_LIMIT = 384;
 
+/** Keys whose array value is a flat list of header names and values (Node's `rawHeaders`). */
+const HEADER_LIST_KEY = /^raw(?:headers|trailers)$/i;
+/** A command-line flag: `-p`, `--api-key`. */
+const FLAG = /^--?[A-Za-z][\w.-]{0,63}$/;
+
 /** Read once: `Headers` is a lazy global in Node 20, slow to reach on every value. */
 const HeadersClass: typeof Headers | undefined = globalThis.Headers;
 
@@ -140,8 +145,9 @@ export class LineEncoder {
       path: this.#redaction.paths.length > 0 ? [] : undefined,
     };
     const record = event as unknown as Record<string, unknown>;
-    const time = typeof event.time === 'string' && ISO_UTC.test(event.time) ? event.time : nowIso();
-    let out = `{"time":"${time}","type":${this.#short(event.type, 64)},"level":${this.#short(event.level, 16)},"outcome":${this.#short(event.outcome, 16)},"instance":${jsonString(instance)},"seq":${seq}`;
+    const given = read(record, 'time');
+    const time = typeof given === 'string' && ISO_UTC.test(given) ? given : nowIso();
+    let out = `{"time":"${time}","type":${this.#short(read(record, 'type'), 64)},"level":${this.#short(read(record, 'level'), 16)},"outcome":${this.#short(read(record, 'outcome'), 16)},"instance":${jsonString(instance)},"seq":${seq}`;
     for (const key of [
       'requestId',
       'sessionId',
@@ -151,7 +157,7 @@ export class LineEncoder {
       'target',
       'code',
     ]) {
-      const value = record[key];
+      const value = read(record, key);
       if (value === undefined) continue;
       const encoded =
         key === 'sessionId' && this.#hashSessionIds && typeof value === 'string'
@@ -161,17 +167,29 @@ export class LineEncoder {
       if (encoded !== undefined) out += `,"${key}":${encoded}`;
     }
     let fields = 0;
-    for (const key of Object.keys(record)) {
+    let keys: string[];
+    try {
+      keys = Object.keys(record);
+    } catch {
+      // A proxy that refuses to list its keys: the line keeps the fields read above.
+      keys = [];
+    }
+    for (const key of keys) {
       if (RESERVED.has(key)) continue;
       if (fields++ >= this.#redaction.maxKeys) break;
-      const encoded = this.#field(key, record[key], state);
+      const encoded = this.#field(key, read(record, key), state);
       if (encoded !== undefined) out += `,${this.#key(key)}:${encoded}`;
     }
     return `${out}}`;
   }
 
   #short(value: unknown, max: number): string {
-    const text = typeof value === 'string' ? value : String(value);
+    let text: string;
+    try {
+      text = typeof value === 'string' ? value : String(value);
+    } catch {
+      text = UNREADABLE_TEXT;
+    }
     return jsonString(text.length > max ? text.slice(0, max) : text);
   }
 
@@ -190,7 +208,7 @@ export class LineEncoder {
       if (value !== undefined && value !== null && this.#isSecretName(key, path)) {
         return `"${REDACTED}"`;
       }
-      return this.#value(value, 0, state);
+      return this.#value(value, 0, state, Array.isArray(value) && HEADER_LIST_KEY.test(key));
     } finally {
       path?.pop();
     }
@@ -236,7 +254,8 @@ export class LineEncoder {
     return jsonString(text);
   }
 
-  #value(value: unknown, depth: number, state: State): string | undefined {
+  #value(value: unknown, depth: number, state: State, headerList = false): string | undefined {
+    if (value === UNREADABLE) return `"${UNREADABLE_TEXT}"`;
     switch (typeof value) {
       case 'string':
         return this.#string(value, state);
@@ -251,27 +270,28 @@ export class LineEncoder {
         return `"${value}"`;
       case 'object':
         if (value === null) return 'null';
-        return this.#object(value, depth, state);
+        return this.#object(value, depth, state, headerList);
       default:
         return undefined;
     }
   }
 
-  #object(value: object, depth: number, state: State): string {
+  #object(value: object, depth: number, state: State, headerList = false): string {
     if (state.budget <= 0) return '"[cut]"';
     if (depth >= this.#redaction.maxDepth) return '"[depth limit]"';
     if (state.ancestors.includes(value)) return '"[circular]"';
-    const proto: unknown = Object.getPrototypeOf(value);
     state.ancestors.push(value);
     try {
+      // Inside the try: a proxy's getPrototypeOf trap may throw.
+      const proto: unknown = Object.getPrototypeOf(value);
       // Plain objects and arrays first: nearly every event field is one.
       if (proto === Object.prototype || proto === null) {
         return this.#plain(value as Record<string, unknown>, depth, state);
       }
-      if (Array.isArray(value)) return this.#array(value, depth, state);
+      if (Array.isArray(value)) return this.#array(value, depth, state, headerList);
       return this.#special(value, depth, state);
     } catch {
-      return '"[unreadable]"';
+      return `"${UNREADABLE_TEXT}"`;
     } finally {
       state.ancestors.pop();
     }
@@ -285,19 +305,31 @@ export class LineEncoder {
       return `"[binary ${value.byteLength} bytes]"`;
     }
     if (value instanceof URL) return this.#string(value.href, state);
-    if (value instanceof Set) return this.#array([...value], depth, state);
+    if (value instanceof Set) {
+      // Only what is written is read: a huge Set costs no more than a short one.
+      return this.#array(
+        take(value.values(), this.#redaction.maxArrayLength),
+        depth,
+        state,
+        false,
+        value.size,
+      );
+    }
     if (value instanceof Error) return this.#entries(errorEntries(value, this.#redaction), depth, state);
     if (value instanceof Map || (HeadersClass !== undefined && value instanceof HeadersClass)) {
-      const entries = [...(value as Map<unknown, unknown>).entries()];
+      const entries = take((value as Map<unknown, unknown>).entries(), this.#redaction.maxKeys + 1);
+      const total = value instanceof Map ? value.size : entries.length;
       return this.#entries(
         entries.map(([k, v]) => [String(k), v]),
         depth,
         state,
+        total,
       );
     }
     const withToJson = value as { toJSON?: unknown };
     if (typeof withToJson.toJSON === 'function') {
-      return this.#value((withToJson.toJSON as () => unknown).call(value), depth, state) ?? 'null';
+      // One level deeper: a toJSON that returns a fresh object with a toJSON ends at the depth limit.
+      return this.#value((withToJson.toJSON as () => unknown).call(value), depth + 1, state) ?? 'null';
     }
     return this.#plain(value as Record<string, unknown>, depth, state);
   }
@@ -322,40 +354,89 @@ export class LineEncoder {
 
   #member(key: string, item: unknown, depth: number, state: State): string | undefined {
     const path = state.path;
+    const headerList = Array.isArray(item) && HEADER_LIST_KEY.test(key);
     if (path === undefined) {
       return item !== undefined && item !== null && this.#isSecretKey(key)
         ? `"${REDACTED}"`
-        : this.#value(item, depth + 1, state);
+        : this.#value(item, depth + 1, state, headerList);
     }
     path.push(key);
     try {
       return item !== undefined && item !== null && this.#isSecretName(key, path)
         ? `"${REDACTED}"`
-        : this.#value(item, depth + 1, state);
+        : this.#value(item, depth + 1, state, headerList);
     } finally {
       path.pop();
     }
   }
 
-  #array(items: readonly unknown[], depth: number, state: State): string {
+  /**
+   * An array. Its items are judged as pairs where an array holds them: after a secret-named flag
+   * (`['--password', 'x']`), after a secret name at an even place of a flat header list
+   * (`rawHeaders: ['Cookie', 'x']`), and in a `[name, value]` item (`[['Authorization', 'x']]`).
+   */
+  #array(
+    items: readonly unknown[],
+    depth: number,
+    state: State,
+    headerList = false,
+    total = items.length,
+  ): string {
     const max = this.#redaction.maxArrayLength;
     let out = '[';
     const count = Math.min(items.length, max);
     for (let index = 0; index < count; index++) {
       if (index > 0) out += ',';
-      out += this.#value(items[index], depth + 1, state) ?? 'null';
+      const item = items[index];
+      if (
+        index > 0 &&
+        item !== undefined &&
+        item !== null &&
+        this.#namesSecret(items[index - 1], item, headerList && index % 2 === 1)
+      ) {
+        state.budget -= REDACTED.length + NODE_COST;
+        out += `"${REDACTED}"`;
+      } else if (
+        Array.isArray(item) &&
+        item.length === 2 &&
+        typeof item[0] === 'string' &&
+        item[1] !== undefined &&
+        item[1] !== null &&
+        this.#isSecretKey(item[0])
+      ) {
+        out += `[${this.#string(item[0], state)},"${REDACTED}"]`;
+      } else {
+        out += this.#value(item, depth + 1, state) ?? 'null';
+      }
     }
-    if (items.length > max) out += `${count > 0 ? ',' : ''}"[+${items.length - max} more]"`;
+    if (total > max) out += `${count > 0 ? ',' : ''}"[+${total - max} more]"`;
     return `${out}]`;
   }
 
-  #entries(entries: readonly (readonly [string, unknown])[], depth: number, state: State): string {
+  /** True when `item` is the value of `previous`: a secret-named flag or header name before it. */
+  #namesSecret(previous: unknown, item: unknown, headerName: boolean): boolean {
+    if (typeof previous !== 'string') return false;
+    if (headerName) return this.#isSecretKey(previous);
+    return (
+      previous.charCodeAt(0) === 45 && // `-`
+      FLAG.test(previous) &&
+      !(typeof item === 'string' && item.charCodeAt(0) === 45) &&
+      this.#isSecretKey(previous)
+    );
+  }
+
+  #entries(
+    entries: readonly (readonly [string, unknown])[],
+    depth: number,
+    state: State,
+    total = entries.length,
+  ): string {
     const max = this.#redaction.maxKeys;
     let out = '{';
     let written = 0;
     for (const [key, item] of entries) {
       if (written >= max) {
-        out += `${written > 0 ? ',' : ''}"[cut]":"+${entries.length - max} keys"`;
+        out += `${written > 0 ? ',' : ''}"[cut]":"+${total - max} keys"`;
         break;
       }
       const encoded = this.#member(key, item, depth, state);
@@ -383,6 +464,30 @@ function errorEntries(error: Error, redaction: ResolvedRedaction): [string, unkn
   if (error.cause !== undefined) entries.push(['cause', error.cause]);
   if (redaction.includeStacks && typeof error.stack === 'string') entries.push(['stack', error.stack]);
   return entries;
+}
+
+/** A value whose read threw (a getter or a proxy trap): written as `"[unreadable]"`. */
+const UNREADABLE: unique symbol = Symbol('unreadable');
+const UNREADABLE_TEXT = '[unreadable]';
+
+/** `record[key]`, or {@link UNREADABLE} when reading it throws. */
+function read(record: Record<string, unknown>, key: string): unknown {
+  try {
+    return record[key];
+  } catch {
+    return UNREADABLE;
+  }
+}
+
+/** The first `count` items of an iterator, without reading the rest. */
+function take<T>(iterator: Iterator<T>, count: number): T[] {
+  const items: T[] = [];
+  while (items.length < count) {
+    const next = iterator.next();
+    if (next.done === true) break;
+    items.push(next.value);
+  }
+  return items;
 }
 
 function nowIso(): string {

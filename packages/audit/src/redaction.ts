@@ -51,7 +51,7 @@ export interface ResolvedRedaction {
  * `x-api-key`, `clientSecret`, `refresh_token`, `Set-Cookie`, `dbPassword` are all caught.
  */
 const SECRET_KEY =
-  /password|passwd|passphrase|secret|token|apikey|authorization|cookie|credential|privatekey|bearer|signature|jwt|accesskey|sessionkey|sessionid|^auth$|^pwd$|^pass$|^sig$|^otp$|^pin$|^cvv$|^ssn$/;
+  /password|passwd|passphrase|secret|token|apikey|authorization|cookie|credential|privatekey|bearer|signature|jwt|accesskey|sessionkey|sessionid|accountkey|encryptionkey|signingkey|masterkey|^auth$|^pwd$|^pass$|^sig$|^otp$|^pin$|^cvv$|^ssn$/;
 
 /**
  * Names that contain a weak secret word (`token`, `key`, `auth`) but name a count, kind, id or
@@ -75,19 +75,24 @@ const VALUE_PATTERNS: readonly (readonly [RegExp, string])[] = [
   // JSON Web Tokens (and JWS/JWE compact forms): `eyJ….`.
   [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){0,3}/g, REDACTED],
   // PEM private keys.
-  [/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g, REDACTED],
-  // Well-known API key formats (GitHub, GitLab, Slack, AWS, Google, OpenAI/Anthropic/Stripe `sk-`/`sk_`).
   [
-    /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{16,}|xox[abposr]-[A-Za-z0-9-]{8,}|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|(?:sk|rk|pk)[-_](?:live[-_]|test[-_]|ant-|proj-)?[A-Za-z0-9_-]{16,})/g,
+    /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g,
     REDACTED,
   ],
-  // Passwords in URLs: `scheme://user:pass@host`.
-  [/(\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s/:@]{0,256}:)[^\s/@]{1,512}@/gi, `$1${REDACTED}@`],
-  // Credentials in `name=value` text and query strings (`?key=`, `&code=` only in a query).
+  // Well-known API key formats (GitHub, GitLab, Slack, AWS, Google, OpenAI/Anthropic/Stripe `sk-`/`sk_`,
+  // Stripe webhook secrets, npm, Hugging Face, Google OAuth access tokens, SendGrid).
   [
-    /([?&;,\s]|^)((?:access_|refresh_|id_)?token|api[-_]?key|apikey|secret|client_secret|password|passwd|pwd|signature)=[^&\s#;,]+/gi,
-    `$1$2=${REDACTED}`,
+    /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{16,}|xox[abposre]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{16,}|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|(?:sk|rk|pk)[-_](?:live[-_]|test[-_]|ant-|proj-)?[A-Za-z0-9_-]{16,}|whsec_[A-Za-z0-9+/=]{20,}|npm_[A-Za-z0-9]{30,}|hf_[A-Za-z0-9]{30,}|ya29\.[A-Za-z0-9_-]{20,}|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})/g,
+    REDACTED,
   ],
+  // Webhook URLs whose path is the credential (Slack, Discord).
+  [
+    /\b(hooks\.slack\.com\/(?:services|workflows|triggers)\/|discord(?:app)?\.com\/api\/webhooks\/)[A-Za-z0-9_/-]{8,}/gi,
+    `$1${REDACTED}`,
+  ],
+  // Passwords in URLs: `scheme://user:pass@host` (a raw `@` in the password included).
+  [/(\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s/:@]{0,256}:)[^\s/?#]{1,512}@/gi, `$1${REDACTED}@`],
+  // `?key=`, `&code=` only in a query (elsewhere these names are ordinary words).
   [/([?&])(key|code|sig|auth)=[^&\s#]+/gi, `$1$2=${REDACTED}`],
   // Credential-bearing HTTP headers quoted in text (`Cookie: sid=…`), up to the end of the line.
   [
@@ -104,9 +109,28 @@ const VALUE_PATTERNS: readonly (readonly [RegExp, string])[] = [
 /** A `"key": "value"` pair; bounded key length keeps matching linear. */
 const EMBEDDED_JSON_PAIR = /"([A-Za-z0-9_.-]{1,64})"(\s*:\s*)"(?:[^"\\]|\\.)*"/g;
 
+/**
+ * `name=value` and `name: value` in free text (env dumps, query strings and fragments, connection
+ * strings, Python reprs, config lines), with the name optionally quoted and the value bare or quoted,
+ * and `--name value` flags; judged by the same key rules as object keys, so `DB_PASSWORD=`,
+ * `#access_token=`, `'password': '…'`, `X-Amz-Signature=`, `AccountKey=` are caught and `page=2`,
+ * `max_tokens=100` are kept. Names, quoted and bare values are bounded, so matching stays linear.
+ */
+const SECRET_PAIR =
+  /(^|[^\w.])(["']?)([A-Za-z][\w.-]{0,63})\2([ \t]*[=:][ \t]*)(?!\[REDACTED\])("[^"\r\n]{0,256}"|'[^'\r\n]{0,256}'|[^\s&#;,"'<>]{1,256})/g;
+
+/** A `--name value` command-line flag in text; the value is judged by the flag's name. */
+const SECRET_FLAG = /(^|\s)(--?[A-Za-z][\w.-]{0,63})([ \t]+)(?![-"'[])([^\s"'<>]{1,256})/g;
+
+/**
+ * Secret-shaped names that are also ordinary words in prose (`token: expired`, `signature: invalid`):
+ * after a colon their value is kept; after `=` (an assignment) it is not.
+ */
+const PROSE_WORD = /^(?:token|tokens|signature|sig|auth|bearer|jwt|authorization|cookie)$/;
+
 /** A quick test that a string may hold one of {@link VALUE_PATTERNS}; most strings fail it at once. */
 const MAYBE_SECRET =
-  /bearer|basic|digest|dpop|token|eyJ|PRIVATE KEY|gh[pousr]_|github_pat_|glpat-|xox|AKIA|ASIA|AIza|[srp]k[-_]|:\/\/[^\s/]*@|=|pass|pwd|secret|key|auth|cookie|credential/i;
+  /bearer|basic|digest|dpop|token|eyJ|PRIVATE KEY|gh[pousr]_|github_pat_|glpat-|xox|xapp-|AKIA|ASIA|AIza|[srp]k[-_]|whsec_|npm_|hf_|ya29\.|SG\.|hooks\.slack|webhooks|:\/\/[^\s/]*@|=|pass|pwd|secret|key|auth|cookie|credential|signature|\b(?:pin|otp|ssn|cvv)\b/i;
 
 const normalizeKey = (key: string): string => key.toLowerCase().replace(/[-_\s]/g, '');
 
@@ -154,6 +178,12 @@ export function scrubText(text: string, redaction: ResolvedRedaction): string {
   for (const [pattern, replacement] of VALUE_PATTERNS) {
     result = result.replace(pattern, replacement);
   }
+  if (result.includes('=') || result.includes(':')) result = scrubPairs(result, redaction);
+  if (result.includes(' -') || result.charCodeAt(0) === 45) {
+    result = result.replace(SECRET_FLAG, (flag: string, before: string, name: string, space: string) =>
+      isSecretKey(name, redaction) ? `${before}${name}${space}${REDACTED}` : flag,
+    );
+  }
   // `"name":"value"` pairs of JSON inside a string, judged by the same key rules as objects.
   if (result.includes('":')) {
     result = result.replace(EMBEDDED_JSON_PAIR, (pair: string, name: string, separator: string) =>
@@ -161,4 +191,27 @@ export function scrubText(text: string, redaction: ResolvedRedaction): string {
     );
   }
   return result;
+}
+
+/**
+ * Replaces the values of secret-named {@link SECRET_PAIR}s. When a name is not secret, its value is
+ * scanned again (it may hold a pair itself: `url=https://h/?token=x`, `https://…?access_token=x`).
+ */
+function scrubPairs(text: string, redaction: ResolvedRedaction): string {
+  let out = '';
+  let last = 0;
+  SECRET_PAIR.lastIndex = 0;
+  for (let match = SECRET_PAIR.exec(text); match !== null; match = SECRET_PAIR.exec(text)) {
+    const [pair, before = '', quote = '', name = '', separator = '', value = ''] = match;
+    const secret =
+      isSecretKey(name, redaction) && (separator.includes('=') || !PROSE_WORD.test(normalizeKey(name)));
+    if (!secret) {
+      SECRET_PAIR.lastIndex = match.index + pair.length - value.length;
+      continue;
+    }
+    const open = value[0] === '"' || value[0] === "'" ? value[0] : '';
+    out += `${text.slice(last, match.index)}${before}${quote}${name}${quote}${separator}${open}${REDACTED}${open}`;
+    last = match.index + pair.length;
+  }
+  return last === 0 ? text : out + text.slice(last);
 }

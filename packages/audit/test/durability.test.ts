@@ -8,8 +8,8 @@ import { event, readLines, readRecords, tempDir } from './helpers.js';
 
 const child = fileURLToPath(new URL('./fixtures/signal-child.mjs', import.meta.url));
 
-function start(args: readonly string[]): ChildProcess {
-  return spawn(process.execPath, [child, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: readonly string[], nodeArgs: readonly string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, child, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 function exited(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -107,6 +107,50 @@ describe('durability', () => {
     expect(types).toEqual(['sys_startup', 'fs_access', 'authz_fail']);
     expect((await verifyAuditLog(file)).ok).toBe(true);
   }, 30_000);
+
+  it('keeps memory flat and still stops on SIGTERM when the disk is full (ENOSPC)', async () => {
+    // /dev/full fails every write with ENOSPC, as a full disk does.
+    const proc = start(['/dev/full', 'disk-full', '20000'], ['--expose-gc']);
+    let out = '';
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const killer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+    const result = await exited(proc);
+    clearTimeout(killer);
+    // Not hung in a retry loop on shutdown: the signal ends it as it would without the log.
+    expect(result.signal).toBe('SIGTERM');
+    const report = JSON.parse(out.trim()) as { retained: number; writeErrors: number };
+    expect(report.writeErrors).toBeGreaterThanOrEqual(20_000);
+    expect(report.writeErrors).toBeLessThanOrEqual(20_001); // each failure reported once
+    // 20 000 lines of ~1.2 KB were refused: none of them may pile up in memory.
+    expect(report.retained).toBeLessThan(8 * 1024 * 1024);
+  }, 30_000);
+
+  it('reopens the log when the file is deleted under it, and reports it, instead of writing into the void', async () => {
+    const file = join(tempDir(), 'audit.log');
+    const errors: string[] = [];
+    const sink = createAuditSink({
+      file,
+      handleSignals: false,
+      onError: (error) => errors.push(`${error.code}: ${String(error.detail.cause)}`),
+    });
+    sink.emit(event({ type: 'authz_fail', requiredScopes: ['a'], reason: 'before' }));
+    const { unlinkSync } = await import('node:fs');
+    unlinkSync(file);
+    // The path is checked at most twice a second, so that the check costs nothing per line.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    sink.emit(event({ type: 'authz_fail', requiredScopes: ['a'], reason: 'after' }));
+    await sink.close();
+    expect(existsSync(file)).toBe(true);
+    expect(readRecords(file).map((record) => record.reason)).toEqual(['after', 'close']);
+    expect(errors).toEqual([
+      expect.stringMatching(/^ERR_AUDIT_WRITE_FAILED: the audit log file was removed/),
+    ]);
+    // The new file continues the chain: on its own it shows that earlier lines are missing.
+    expect((await verifyAuditLog(file)).failure).toMatchObject({ reason: 'missing', line: 1 });
+    expect((await verifyAuditLog(file, { allowPartial: true, requireClosed: true })).ok).toBe(true);
+  });
 
   it('writes sync types immediately and buffers the rest until the turn ends', async () => {
     const file = join(tempDir(), 'audit.log');

@@ -3,10 +3,11 @@ import { AuthorizationError, type Guard, secureMcpServer } from '@mcp-warden/cor
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { auditCalls, createAuditSink, verifyAuditLog } from '../src/index.js';
+import { auditCalls, auditEventSchemas, createAuditSink, verifyAuditLog } from '../src/index.js';
 import { readLines, readRecords, tempDir } from './helpers.js';
 
 async function connect(server: McpServer, authInfo?: AuthInfo): Promise<Client> {
@@ -148,5 +149,56 @@ describe('auditCalls guard', () => {
     expect(write).toMatchObject({ outcome: 'success', arguments: { title: 'shopping' } });
     expect(JSON.stringify(write)).not.toContain('private body');
     expect(lines.join('\n')).not.toContain('sk-live-abcdefghijklmnop1234');
+  });
+
+  it('marks completion/complete and template list requests with their operation, so they are not read as calls', async () => {
+    const file = join(tempDir(), 'audit.log');
+    const sink = createAuditSink({ file, handleSignals: false });
+    const server = new McpServer({ name: 'audit-test', version: '1.0.0' });
+    secureMcpServer(server, { guards: [auditCalls()], events: sink });
+    server.registerPrompt(
+      'greet',
+      {
+        argsSchema: { who: completable(z.string(), (value) => ['world'].filter((w) => w.startsWith(value))) },
+      },
+      ({ who }) => ({ messages: [{ role: 'user', content: { type: 'text', text: who } }] }),
+    );
+    server.registerResource(
+      'notes',
+      new ResourceTemplate('notes://{id}', {
+        list: async () => ({ resources: [{ uri: 'notes://1', name: 'note 1' }] }),
+        complete: { id: () => ['1'] },
+      }),
+      {},
+      async (uri) => ({ contents: [{ uri: uri.href, text: 'x' }] }),
+    );
+    const client = await connect(server);
+    await client.getPrompt({ name: 'greet', arguments: { who: 'ann' } });
+    await client.complete({
+      ref: { type: 'ref/prompt', name: 'greet' },
+      argument: { name: 'who', value: 'wo' },
+    });
+    await client.listResources();
+    await client.readResource({ uri: 'notes://1' });
+    await client.complete({
+      ref: { type: 'ref/resource', uri: 'notes://{id}' },
+      argument: { name: 'id', value: '' },
+    });
+    await client.close();
+    await sink.close();
+
+    const calls = readRecords(file).filter((record) => record.type === 'mcp_call');
+    expect(calls.map((call) => [call.target, call.operation, call.outcome])).toEqual([
+      ['prompt:greet', undefined, 'success'],
+      ['prompt:greet', 'complete', 'success'],
+      ['resource:notes://{id}', 'list', 'success'],
+      ['resource:notes://1', undefined, 'success'],
+      ['resource:notes://{id}', 'complete', 'success'],
+    ]);
+    // The field is part of the documented line shape.
+    expect(auditEventSchemas.mcp_call).toMatchObject({
+      properties: { operation: { enum: ['complete', 'list'] } },
+    });
+    expect((await verifyAuditLog(file, { requireClosed: true })).ok).toBe(true);
   });
 });

@@ -266,4 +266,196 @@ describe('redaction', () => {
       { numRuns: 60 },
     );
   });
+
+  it('redacts secret-named pairs in free text whatever their case, separators, quoting or place (URL fragment)', () => {
+    const cases: Record<string, [string, string]> = {
+      envUpper: ['DB_PASSWORD=hunter2-db', 'DB_PASSWORD=[REDACTED]'],
+      fragment: [
+        'https://app.example.com/cb#access_token=frag-token-123&state=xyz',
+        'https://app.example.com/cb#access_token=[REDACTED]&state=xyz',
+      ],
+      spaced: [
+        'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+        'aws_secret_access_key = [REDACTED]',
+      ],
+      pyDict: ["{'password': 'py dict pass', 'user': 'ann'}", "{'password': '[REDACTED]', 'user': 'ann'}"],
+      amz: [
+        'https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIDEXAMPLE%2F2026&X-Amz-Signature=abcdef0123456789&X-Amz-Expires=60',
+        'https://b.s3.amazonaws.com/k?X-Amz-Credential=[REDACTED]&X-Amz-Signature=[REDACTED]&X-Amz-Expires=60',
+      ],
+      dashed: ['x-api-key=k-abc-123 auth_token=at-123', 'x-api-key=[REDACTED] auth_token=[REDACTED]'],
+      dotted: ['spring.datasource.password=sp-pass', 'spring.datasource.password=[REDACTED]'],
+      flag: ['mysql --user=root --password hunter2-cli db', 'mysql --user=root --password [REDACTED] db'],
+      leadingFlag: ['--api-key k-lead-1 --verbose', '--api-key [REDACTED] --verbose'],
+      azure: [
+        'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=bXlrZXk0MjQyNDI=;EndpointSuffix=core.windows.net',
+        'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=[REDACTED];EndpointSuffix=core.windows.net',
+      ],
+      atSign: ['redis://user:p@ss-word@cache:6379/0', 'redis://user:[REDACTED]@cache:6379/0'],
+      govId: ['SSN: 123-45-6789', 'SSN: [REDACTED]'],
+    };
+    const [, record] = readRecords(
+      writeOne(Object.fromEntries(Object.entries(cases).map(([name, [input]]) => [name, input]))),
+    );
+    for (const [name, [, expected]] of Object.entries(cases)) expect(record?.[name], name).toBe(expected);
+  });
+
+  it('redacts more token formats: Stripe webhook, npm, Hugging Face, Google OAuth, Slack app and webhooks, SendGrid, PGP keys', () => {
+    const tokens = {
+      whsec: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      npm: 'npm_abcdefghijklmnopqrstuvwxyz0123456789',
+      hf: 'hf_abcdefghijklmnopqrstuvwxyzABCDEFGH',
+      google: 'ya29.a0AfH6SMBexampleexampleexample1234',
+      slackApp: 'xapp-1-A0123456789-1234567890123-abcdef0123456789',
+      slackHook: 'T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX',
+      discordHook: '123456789012345678/abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ',
+      sendgrid: 'SG.abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyz0123456789abcdefg',
+      pgp: 'lQOYBF0AAAAexamplePGPprivatekeymaterial',
+    };
+    const text = readFileSync(
+      writeOne({
+        a: `stripe ${tokens.whsec}, npm ${tokens.npm}, hf ${tokens.hf}, google ${tokens.google}`,
+        b: `slack ${tokens.slackApp} via https://hooks.slack.com/services/${tokens.slackHook}`,
+        c: `discord https://discord.com/api/webhooks/${tokens.discordHook} sendgrid ${tokens.sendgrid}`,
+        d: `-----BEGIN PGP PRIVATE KEY BLOCK-----\n${tokens.pgp}\n-----END PGP PRIVATE KEY BLOCK-----`,
+      }),
+      'utf8',
+    );
+    for (const [name, token] of Object.entries(tokens)) expect(text, name).not.toContain(token);
+    expect(text).toContain('https://hooks.slack.com/services/[REDACTED]');
+  });
+
+  it('redacts the value of a secret-named header or flag in arrays of pairs, raw header lists and argv', () => {
+    const [, record] = readRecords(
+      writeOne({
+        request: {
+          headerPairs: [
+            ['Authorization', 'Token opaque-pair-1'],
+            ['Cookie', 'sid=pair-cookie-2'],
+            ['X-Api-Key', 'pair-key-3'],
+            ['Accept', 'application/json'],
+          ],
+          rawHeaders: ['Host', 'a.example', 'Cookie', 'sid=raw-cookie-4', 'x-api-key', 'raw-key-5'],
+        },
+        argv: ['mysql', '--password', 'argv-pass-6', '--api-key', 'argv-key-7', '-v', 'db'],
+        // Must-allow: lists of names and scopes are not pairs.
+        changedKeys: ['db.password', 'logLevel'],
+        requiredScopes: ['token:read', 'files:write'],
+      }),
+    );
+    expect(record).toMatchObject({
+      request: {
+        headerPairs: [
+          ['Authorization', '[REDACTED]'],
+          ['Cookie', '[REDACTED]'],
+          ['X-Api-Key', '[REDACTED]'],
+          ['Accept', 'application/json'],
+        ],
+        rawHeaders: ['Host', 'a.example', 'Cookie', '[REDACTED]', 'x-api-key', '[REDACTED]'],
+      },
+      argv: ['mysql', '--password', '[REDACTED]', '--api-key', '[REDACTED]', '-v', 'db'],
+      changedKeys: ['db.password', 'logLevel'],
+      requiredScopes: ['token:read', 'files:write'],
+    });
+  });
+
+  it('keeps prose about tokens, keys and signatures readable, and counts named like tokens (must-allow)', () => {
+    const kept = {
+      usage: 'prompt_tokens=12 completion_tokens=30 total_tokens=42 tokenCount=7',
+      reason: 'token: expired; signature: invalid; auth: failed',
+      query: 'https://example.com/search?q=api+key+rotation&page=2&sort=asc',
+      note: 'key=value pairs and a sessionIdLength of 36; the password policy changed at 10:00',
+      unicode: 'Grüße, 日本語のテキスト — ok ✓',
+    };
+    const [, record] = readRecords(writeOne(kept));
+    expect(record).toMatchObject(kept);
+  });
+
+  it('still writes an event when a value throws on read (getters, proxies, toJSON), keeping what it can', async () => {
+    const file = join(tempDir(), 'audit.log');
+    const errors: unknown[] = [];
+    const sink = createAuditSink({ file, handleSignals: false, onError: (error) => errors.push(error) });
+    const base = { type: 'internal_error' as const, errorName: 'Error', errorMessage: 'x' };
+    // Events as loosely typed callers build them (extra fields included).
+    const loose = (fields: Record<string, unknown>) => event(fields as never);
+    const trap = new Proxy(
+      {},
+      {
+        getPrototypeOf: () => {
+          throw new Error('trap');
+        },
+      },
+    );
+    sink.emit(loose({ ...base, correlationId: 'nested-proxy', detail: trap }));
+    const getter = event({ ...base, correlationId: 'throwing-getter' });
+    Object.defineProperty(getter, 'detail', {
+      enumerable: true,
+      get: () => {
+        throw new Error('getter');
+      },
+    });
+    sink.emit(getter);
+    const keyless = new Proxy(event({ ...base, correlationId: 'keyless-proxy' }), {
+      ownKeys: () => {
+        throw new Error('keys');
+      },
+    });
+    sink.emit(keyless);
+    class Endless {
+      toJSON(): unknown {
+        return new Endless();
+      }
+    }
+    sink.emit(loose({ ...base, correlationId: 'endless-toJSON', detail: new Endless() }));
+    await sink.close();
+    expect(errors.map((error) => String((error as { detail?: { cause?: unknown } }).detail?.cause))).toEqual(
+      [],
+    );
+    const records = readRecords(file).filter((record) => record.type === 'internal_error');
+    expect(records.map((record) => [record.correlationId, record.detail])).toEqual([
+      ['nested-proxy', '[unreadable]'],
+      ['throwing-getter', '[unreadable]'],
+      [undefined, undefined],
+      ['endless-toJSON', '[depth limit]'],
+    ]);
+    expect(records[2]).toMatchObject({ type: 'internal_error', level: 'info', outcome: 'success' });
+    expect((await verifyAuditLog(file, { requireClosed: true })).ok).toBe(true);
+  });
+
+  it('reads no more of a huge Map or Set than it writes (log flooding)', () => {
+    let pulled = 0;
+    function* counted(count: number): Generator<number> {
+      for (let i = 0; i < count; i++) {
+        pulled++;
+        yield i;
+      }
+    }
+    class CountingMap extends Map<number, number> {
+      override entries(): MapIterator<[number, number]> {
+        return (function* () {
+          for (const i of counted(1_000_000)) yield [i, i] as [number, number];
+        })() as MapIterator<[number, number]>;
+      }
+      override get size(): number {
+        return 1_000_000;
+      }
+    }
+    class CountingSet extends Set<number> {
+      override [Symbol.iterator](): SetIterator<number> {
+        return counted(1_000_000) as SetIterator<number>;
+      }
+      override values(): SetIterator<number> {
+        return counted(1_000_000) as SetIterator<number>;
+      }
+      override get size(): number {
+        return 1_000_000;
+      }
+    }
+    const [, record] = readRecords(writeOne({ map: new CountingMap(), set: new CountingSet() }));
+    expect(pulled).toBeLessThanOrEqual(2 * 65);
+    const { map, set } = record as { map: Record<string, unknown>; set: unknown[] };
+    expect(Object.keys(map)).toHaveLength(65);
+    expect(map['[cut]']).toBe('+999936 keys');
+    expect(set.at(-1)).toBe('[+999936 more]');
+  });
 });

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
@@ -260,6 +260,34 @@ describe('rotation', () => {
     expect((await verifyAuditLog(rotatedFiles(file))).ok).toBe(true);
   });
 
+  it('keeps logging to the file when rotation cannot rename it (an append-only log), reporting it', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'audit.log');
+    writeFileSync(file, '', { mode: 0o600 });
+    // `chattr +a`: the file may only be appended to, so renaming it (rotation) fails with EPERM.
+    execFileSync('chattr', ['+a', file]);
+    try {
+      const errors: string[] = [];
+      const sink = createAuditSink({
+        file,
+        handleSignals: false,
+        rotation: { maxBytes: 1_000 },
+        bufferBytes: 0,
+        onError: (error) => errors.push(String(error.detail.cause)),
+      });
+      for (let i = 0; i < 20; i++) sink.emit(event({ type: 'fs_access', operation: `op ${i}` }));
+      await sink.close();
+      // Nothing lost: every line is in the one file, and the chain is whole.
+      expect(readLines(file)).toHaveLength(22);
+      expect((await verifyAuditLog(rotatedFiles(file), { requireClosed: true })).ok).toBe(true);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.length).toBeLessThan(10);
+      expect(errors[0]).toMatch(/rotat/);
+    } finally {
+      execFileSync('chattr', ['-a', file]);
+    }
+  });
+
   it('continues numbering after an existing rotated set', async () => {
     const dir = tempDir();
     const file = join(dir, 'audit.log');
@@ -305,6 +333,82 @@ describe('restarts', () => {
     expect(report.ok).toBe(true);
     expect(report.chains).toHaveLength(2);
   });
+});
+
+describe('verifyAuditLog on hostile files', () => {
+  it('checks the bytes, not their decoding: an invalid UTF-8 byte in place of U+FFFD is an edit', async () => {
+    const file = join(tempDir(), 'audit.log');
+    const sink = createAuditSink({ file, handleSignals: false });
+    sink.emit(event({ type: 'fs_denied', operation: 'read', reason: 'name has \ufffd in it' }));
+    sink.emit(event({ type: 'fs_access', operation: 'read' }));
+    await sink.close();
+    expect((await verifyAuditLog(file)).ok).toBe(true);
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf(Buffer.from('\ufffd'));
+    expect(at).toBeGreaterThan(0);
+    // 0xFF alone decodes to U+FFFD as well: a decoder that replaces invalid bytes cannot tell.
+    writeFileSync(file, Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff]), bytes.subarray(at + 3)]));
+    expect((await verifyAuditLog(file)).failure).toMatchObject({ reason: 'edited', line: 2 });
+  });
+
+  it('reports an emptied log file instead of passing it', async () => {
+    const dir = tempDir();
+    const file = await cleanLog(3, { dir });
+    truncateSync(file, 0);
+    const report = await verifyAuditLog(file, { requireClosed: true });
+    expect(report.ok).toBe(false);
+    expect(report.failure).toMatchObject({ reason: 'missing', file, line: 1 });
+  });
+
+  it('reads large logs a chunk at a time: lines across chunk boundaries verify, an edit there is found', async () => {
+    const file = join(tempDir(), 'audit.log');
+    const sink = createAuditSink({ file, handleSignals: false });
+    for (let index = 0; index < 3_000; index++) {
+      sink.emit(event({ type: 'fs_access', operation: `read #${index} ${'é'.repeat(300)}` }));
+    }
+    await sink.close();
+    expect((await verifyAuditLog(file, { requireClosed: true })).ok).toBe(true);
+    // The line that holds the byte at 1 MiB (the end of the first chunk read).
+    const lines = readLines(file);
+    let offset = 0;
+    let straddling = 0;
+    while (offset + Buffer.byteLength(lines[straddling] as string) + 1 <= 1024 * 1024) {
+      offset += Buffer.byteLength(lines[straddling] as string) + 1;
+      straddling++;
+    }
+    rewrite(file, (all) => all.map((line, i) => (i === straddling ? line.replace('éé', 'ée') : line)));
+    expect((await verifyAuditLog(file)).failure).toMatchObject({ reason: 'edited', line: straddling + 1 });
+  });
+
+  it('verifies a log larger than a string can hold in bounded memory (a 600 MiB line is malformed, not a crash)', async () => {
+    const file = join(tempDir(), 'audit.log');
+    writeFileSync(file, '');
+    // Sparse: 600 MiB of zero bytes without a newline, taking no disk space.
+    truncateSync(file, 600 * 1024 * 1024);
+    const result = spawnSync(process.execPath, [cli, file], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.stdout).toContain(`TAMPERED ${file}:1: malformed`);
+    expect(result.status).toBe(1);
+  }, 60_000);
+
+  it('refuses a FIFO or device as a log file instead of waiting on it forever', async () => {
+    const dir = tempDir();
+    const fifo = join(dir, 'audit.log');
+    execFileSync('mkfifo', [fifo]);
+    // In a child process, so that a hang (a read blocked until a writer opens the FIFO) cannot stall the tests.
+    const proc = spawn(process.execPath, [cli, fifo], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const killer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    const code = await new Promise<number | null>((resolve) =>
+      proc.once('exit', (status) => resolve(status)),
+    );
+    clearTimeout(killer);
+    expect(code).toBe(2);
+    expect(stderr).toContain('ERR_AUDIT_VERIFY_READ');
+    await expect(verifyAuditLog('/dev/zero')).rejects.toMatchObject({ code: 'ERR_AUDIT_VERIFY_READ' });
+  }, 30_000);
 });
 
 describe('the verify CLI', () => {
