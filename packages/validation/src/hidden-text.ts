@@ -38,7 +38,8 @@ export interface HiddenTextOptions {
   readonly keepEmojiSequences?: boolean;
   /**
    * Keep one ZWJ/ZWNJ between two letters of a script that needs them (Arabic, Persian, Indic, …; never
-   * Latin), and ideographic variation selectors after a CJK ideograph. Default `true`.
+   * Latin) or right after an Indic virama (Malayalam chillu `ന്‍`), and ideographic variation selectors
+   * after a CJK ideograph. Default `true`.
    */
   readonly keepScriptJoiners?: boolean;
   /** Keep `\r` (for example when the consumer is not a terminal). Default `false`; `\r\n` always becomes `\n`. */
@@ -88,6 +89,9 @@ const EMOJI_MODIFIER = /\p{Emoji_Modifier}/u;
 const IDEOGRAPHIC = /\p{Ideographic}/u;
 const JOINING_LETTER = /[\p{L}\p{M}]/u;
 const LATIN_OR_COMMON = /[\p{Script=Latin}\p{Script=Common}\p{Script=Inherited}]/u;
+// Viramas of the Brahmic scripts: consonant + virama + ZWJ is a chillu (Malayalam, pre-Unicode 5.1
+// encoding, at the end of a word) or a half form; + ZWNJ an explicit virama.
+const VIRAMA = /[\u094d\u09cd\u0a4d\u0acd\u0b4d\u0bcd\u0c4d\u0ccd\u0d4d\u0dca\u1039\u103a\u17d2]/;
 
 function kindOf(cp: number): HiddenKind | undefined {
   if (cp < 0x20) return cp === 0x0a || cp === 0x09 ? undefined : 'control';
@@ -292,7 +296,12 @@ export function sanitizeText(text: string, options: HiddenTextOptions = {}): San
       EXTENDED_PICTOGRAPHIC.test(charOf(next))
     ) {
       keep = true;
-    } else if ((cp === ZWJ || cp === ZWNJ) && keepScript && isScriptLetter(prev) && isScriptLetter(next)) {
+    } else if (
+      (cp === ZWJ || cp === ZWNJ) &&
+      keepScript &&
+      isScriptLetter(prev) &&
+      (isScriptLetter(next) || (prev !== undefined && VIRAMA.test(charOf(prev))))
+    ) {
       keep = true;
     } else if ((cp === 0xfe0e || cp === 0xfe0f) && keepEmoji && prev !== undefined) {
       keep = EMOJI.test(charOf(prev)) && !(prev >= 0xfe00 && prev <= 0xfe0f);

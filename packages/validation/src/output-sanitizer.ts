@@ -77,8 +77,11 @@ class ResultWalker {
       let cut = this.textLeft;
       const code = text.charCodeAt(cut - 1);
       if (cut > 0 && code >= 0xd800 && code <= 0xdbff) cut--; // never split a surrogate pair
-      this.truncatedChars += text.length - cut;
-      text = text.slice(0, cut);
+      const length = text.length;
+      // A cut inside a sequence the sanitiser keeps (an RGI flag's tag run, a ZWJ between emoji, a ZWNJ
+      // between letters) leaves its hidden half dangling: one more pass (strip, so it cannot grow) drops it.
+      text = sanitizeText(text.slice(0, cut), { ...this.options, mode: 'strip' }).text;
+      this.truncatedChars += length - text.length;
       this.lastTruncated ??= { holder, key };
     }
     this.textLeft -= text.length;
@@ -122,11 +125,31 @@ class ResultWalker {
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
       for (const key of Object.keys(next)) {
         const current = next[key];
-        if (typeof current === 'string') next[key] = this.clean(current);
-        else if (typeof current === 'object' && current !== null) next[key] = copyOf(current);
+        const value =
+          typeof current === 'string'
+            ? this.clean(current)
+            : typeof current === 'object' && current !== null
+              ? copyOf(current)
+              : current;
+        if (value !== current) next[key] = value;
+        if (mayNeedSanitizing(key) && !Array.isArray(next)) this.renameKey(next, key);
       }
     }
     return root;
+  }
+
+  /**
+   * Keys are text a model reads too: a key with hidden content is replaced by its sanitised form, unless
+   * that key exists already or is `__proto__` (`__pro\u200Bto__` must not become one: a consumer's
+   * `Object.assign` would set a prototype with it); then the entry is dropped.
+   */
+  private renameKey(holder: Record<string | number, unknown>, key: string): void {
+    const clean = this.clean(key);
+    if (clean === key) return;
+    const value = holder[key];
+    delete holder[key];
+    if (clean === '__proto__' || Object.hasOwn(holder, clean)) return;
+    Object.defineProperty(holder, clean, { value, enumerable: true, writable: true, configurable: true });
   }
 
   /** Sanitises one string that is not counted against the text cap (URIs, `_meta`, structured content). */
@@ -208,7 +231,9 @@ export function isCleanTextResult(result: CallResult, maxTextChars: number): boo
  * Sanitises a tool, resource or prompt result before it reaches a client (and a model or terminal):
  * every text field goes through {@link sanitizeText}, text is capped at `maxTextChars` with a visible
  * truncation marker, binary blocks over `maxBinaryChars` are replaced by a marker, and strings in
- * `structuredContent` are sanitised. Returns a new result; the input is not changed.
+ * `structuredContent` are sanitised. Strings of a completion result (`completion.values`) and of a
+ * resource listing (`resources`) are sanitised too, not truncated. Returns a new result; the input is
+ * not changed.
  */
 export function sanitizeResult<T extends CallResult>(
   result: T,
@@ -242,6 +267,10 @@ export function sanitizeResult<T extends CallResult>(
     });
   }
   if (typeof copy.description === 'string') walker.text(copy, 'description');
+  // A completion (`{ completion: { values } }`) and a resource template's listing (`{ resources }`):
+  // every string sanitised, none truncated (values and URIs must stay usable as they are).
+  if (typeof copy.completion === 'object' && copy.completion !== null) walker.meta(copy, 'completion');
+  if (Array.isArray(copy.resources)) walker.meta(copy, 'resources');
   walker.meta(copy, '_meta');
   walker.finish();
   return {

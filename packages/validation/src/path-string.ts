@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { requireInteger } from './option-checks.js';
-import { characterProblem } from './string.js';
+import { characterProblem, overMaxChars } from './string.js';
 
 /** Options for {@link pathString}. */
 export interface PathStringOptions {
@@ -16,11 +16,19 @@ export interface PathStringOptions {
 
 const SEPARATOR = /[\\/]/;
 const ABSOLUTE = /^(?:[\\/]|[A-Za-z]:)/;
+const PARENT_SEGMENT = /(?:^|[\\/])\.\.(?:[\\/]|$)/;
+const NOT_ASCII = /[\u0080-\uffff]/;
+
+/** `value` with compatibility characters folded (NFKC); ASCII is returned as is. */
+function compatibilityForm(value: string): string {
+  return NOT_ASCII.test(value) ? value.normalize('NFKC') : value;
+}
 
 /**
  * A file-system path, checked for syntax only: not empty, bounded length and segment length, no NUL,
  * no control characters, no lone surrogates, no bidi or other hidden characters (a name such as
- * `invoice\u202Etxt.exe` displays as `invoiceexe.txt`). Whether the path stays inside allowed roots is
+ * `invoice\u202Etxt.exe` displays as `invoiceexe.txt`). `allowParentSegments: false` and
+ * `allowAbsolute: false` also judge the NFKC form (`．．／` is `../` there). Whether the path stays inside allowed roots is
  * not decided here: that needs the real file system (`@mcp-warden/safe-fs`).
  */
 export function pathString(options: PathStringOptions = {}): z.ZodString {
@@ -33,7 +41,7 @@ export function pathString(options: PathStringOptions = {}): z.ZodString {
     .min(1)
     .max(maxChars)
     .superRefine((value, ctx) => {
-      if (value.length > maxChars) return;
+      if (overMaxChars(value, maxChars)) return; // refused by max(); anything it let through is checked
       const problem = value.includes('\u0000')
         ? 'contains a NUL character'
         : characterProblem(value, { multiline: false, allowHidden: false });
@@ -41,9 +49,12 @@ export function pathString(options: PathStringOptions = {}): z.ZodString {
         ctx.addIssue({ code: 'custom', message: problem });
         return;
       }
-      if (!allowAbsolute && ABSOLUTE.test(value))
+      // Fullwidth and other compatibility forms (`．．／`, `‥`, `＼`) become `../` under NFKC and under the
+      // "best fit" mapping of Windows ANSI APIs: the checks below also apply to that form.
+      const folded = allowAbsolute && allowParent ? value : compatibilityForm(value);
+      if (!allowAbsolute && ABSOLUTE.test(folded))
         ctx.addIssue({ code: 'custom', message: 'must be a relative path' });
-      if (!allowParent && /(?:^|[\\/])\.\.(?:[\\/]|$)/.test(value)) {
+      if (!allowParent && PARENT_SEGMENT.test(folded)) {
         ctx.addIssue({ code: 'custom', message: 'must not contain ".." segments' });
       }
       // A segment can pass maxSegmentBytes only if it is longer than a third of it (UTF-8: ≤ 3 bytes per unit).

@@ -76,6 +76,8 @@ export type SafeLookupFunction = (hostname: string, options: LookupOptions, call
  * A drop-in `lookup` for `net`/`tls`/`http(s)` that refuses to connect to anything but public addresses
  * — checked on the address the socket actually connects to, so DNS rebinding between validation and
  * connection does not help. Refusals are `ERR_FORBIDDEN_ADDRESS` errors passed to the callback.
+ * Node does not call `lookup` for an IP literal (`http://127.0.0.1/`): judge those, redirect targets
+ * included, with `urlProblem` before connecting.
  */
 export function createSafeLookup(): SafeLookupFunction {
   return (hostname, options, callback) => {

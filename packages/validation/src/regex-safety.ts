@@ -2,7 +2,7 @@ import { ConfigError } from '@mcp-warden/core';
 
 type Node =
   | { readonly t: 'atom'; readonly src: string }
-  | { readonly t: 'assert' }
+  | { readonly t: 'assert'; readonly start: boolean }
   | { readonly t: 'backref' }
   | { readonly t: 'seq'; readonly items: readonly Node[] }
   | { readonly t: 'alt'; readonly alts: readonly Node[] }
@@ -71,7 +71,7 @@ function parse(source: string, unicode: boolean, unicodeSets: boolean): Node {
     const c = peek();
     if (c === 'b' || c === 'B') {
       i++;
-      return { t: 'assert' };
+      return { t: 'assert', start: false };
     }
     if (/[1-9]/.test(c)) {
       while (/\d/.test(peek())) i++;
@@ -101,7 +101,7 @@ function parse(source: string, unicode: boolean, unicodeSets: boolean): Node {
     const c = peek();
     if (c === '^' || c === '$') {
       i++;
-      return { t: 'assert' };
+      return { t: 'assert', start: c === '^' };
     }
     if (c === '(') {
       i++;
@@ -183,6 +183,38 @@ const SAMPLES: readonly string[] = [
   '\ud83d',
 ];
 
+/**
+ * The sample alphabet for one pattern: {@link SAMPLES} plus every non-ASCII character the pattern names
+ * (raw, `\uXXXX`, `\u{…}`, `\xXX`) and its neighbours. Two unions of ranges that intersect share a
+ * range start (and a negated class's ranges start or end next to a named character), so overlap between
+ * classes and literals of any script is seen, not only among the fixed samples.
+ */
+function samplesFor(source: string): string[] {
+  const named = new Set<number>();
+  const characterEscape = /\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})/g;
+  for (let match = characterEscape.exec(source); match !== null; match = characterEscape.exec(source)) {
+    named.add(Number.parseInt(match[1] ?? match[2] ?? match[3] ?? '0', 16));
+  }
+  for (const ch of source) {
+    const cp = ch.codePointAt(0) ?? 0;
+    if (cp > 0x7f) named.add(cp);
+  }
+  const extra = new Set<string>();
+  for (const cp of named) {
+    for (const near of [cp - 1, cp, cp + 1]) {
+      if (near <= 0x7f || near > 0x10ffff) continue;
+      const ch = String.fromCodePoint(near);
+      extra.add(ch);
+      if (ch.length === 2) {
+        extra.add(ch[0]!); // without the u flag a pattern sees surrogate halves
+        extra.add(ch[1]!);
+      }
+    }
+  }
+  for (const sample of SAMPLES) extra.delete(sample);
+  return [...SAMPLES, ...extra];
+}
+
 const SMALL_REPEAT = 10;
 
 /**
@@ -209,16 +241,25 @@ class Analyzer {
   private readonly cache = new Map<string, bigint>();
   readonly reasons = new Set<string>();
   ambiguousAtTop = 0;
+  /** A long, unambiguous repetition outside loops that may give characters back to something that can fail. */
+  givesBack = false;
+  /** Not a character: marks, in a follow set, an assertion (`$`, `\b`, a lookaround) that can fail. */
+  private readonly mayFail: bigint;
 
-  constructor(private readonly flags: string) {}
+  constructor(
+    private readonly flags: string,
+    private readonly samples: readonly string[],
+  ) {
+    this.mayFail = 1n << BigInt(samples.length);
+  }
 
   private atomSet(src: string): bigint {
     let set = this.cache.get(src);
     if (set !== undefined) return set;
     set = 0n;
     const re = new RegExp(`^(?:${src})$`, this.flags);
-    for (let index = 0; index < SAMPLES.length; index++) {
-      if (re.test(SAMPLES[index]!)) set |= 1n << BigInt(index);
+    for (let index = 0; index < this.samples.length; index++) {
+      if (re.test(this.samples[index]!)) set |= 1n << BigInt(index);
     }
     this.cache.set(src, set);
     return set;
@@ -298,6 +339,9 @@ class Analyzer {
           const item = node.items[index]!;
           this.walk(item, after, loops);
           after = this.nullable(item) ? this.first(item) | after : this.first(item);
+          if ((item.t === 'assert' && !item.start) || (item.t === 'group' && item.lookaround)) {
+            after |= this.mayFail;
+          }
         }
         return;
       }
@@ -313,6 +357,10 @@ class Analyzer {
           // The repetition can either go on or stop on the same character: two ways to match.
           if (loops > 0) this.reasons.add('nested repetition that can match the same text in several ways');
           else if (node.max > SMALL_REPEAT) this.ambiguousAtTop++; // only long repetitions add a factor of n
+        } else if (loops === 0 && node.max > node.min && node.max > SMALL_REPEAT && follow !== 0n) {
+          // Followed by something that can fail (`$`, a literal), it gives its characters back one by one:
+          // one more factor of n after a chain of ambiguous ones (^\d+\d+\d+$ is cubic, ^.*a.*b$ quadratic).
+          this.givesBack = true;
         }
         this.walk(node.body, repeats ? body | follow : follow, loops + (loop ? 1 : 0));
         return;
@@ -328,7 +376,8 @@ class Analyzer {
  *   (`(a+)+`, `(\w+\s?)*`, `(a*)*`, `(.*a){12}`): exponential;
  * - alternatives that can start with the same character inside a repetition (`(a|ab)*`, `(\w|\d)+`);
  * - backreferences;
- * - more than `maxAmbiguousRepetitions` (default 2) ambiguous repetitions in sequence (`.*a.*b.*c`):
+ * - more than `maxAmbiguousRepetitions` (default 2) ambiguous repetitions in sequence (`.*a.*b.*c`),
+ *   counting a last repetition that gives characters back to `$` or a literal (`^\d+\d+\d+$`):
  *   high-degree polynomial;
  * - the `g` and `y` flags (stateful `test`), and sources longer than `maxLength`.
  * Repetitions whose nested counts multiply to at most 10 (`(\.\d{1,3}){3}`) are not loops (their
@@ -336,7 +385,8 @@ class Analyzer {
  * towards the chain.
  * It allows one or two ambiguous repetitions outside loops (`^.*foo.*$`, quadratic at worst): keep
  * the input length bounded, as `boundedString` does. Character sets are compared on a sample alphabet
- * (ASCII plus representatives of other scripts), so overlap outside it may be missed.
+ * (ASCII, representatives of other scripts, and the non-ASCII characters the pattern names with their
+ * neighbours), so overlap between two properties (`\p{…}`) outside it may be missed.
  */
 export function checkPatternSafety(
   pattern: RegExp | string,
@@ -357,11 +407,13 @@ export function checkPatternSafety(
   } catch {
     return { safe: false, reasons: ['not a valid regular expression'] };
   }
-  const analyzer = new Analyzer(matchFlags);
+  const analyzer = new Analyzer(matchFlags, samplesFor(source));
   analyzer.walk(root, 0n, 0);
   reasons.push(...analyzer.reasons);
-  if (analyzer.ambiguousAtTop > maxAmbiguous) {
-    reasons.push(`${analyzer.ambiguousAtTop} ambiguous repetitions in sequence (polynomial backtracking)`);
+  // The degree of the polynomial: each ambiguous repetition, plus a repetition that gives characters back.
+  const chain = analyzer.ambiguousAtTop + (analyzer.ambiguousAtTop > 0 && analyzer.givesBack ? 1 : 0);
+  if (chain > maxAmbiguous) {
+    reasons.push(`${chain} ambiguous repetitions in sequence (polynomial backtracking)`);
   }
   return { safe: reasons.length === 0, reasons };
 }

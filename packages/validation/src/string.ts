@@ -6,7 +6,10 @@ import { assertSafePattern } from './regex-safety.js';
 
 /** Options for {@link boundedString}. */
 export interface BoundedStringOptions {
-  /** Most characters (UTF-16 code units, as JavaScript and zod count). Default 1,000. */
+  /**
+   * Most characters, as zod's `max()` counts them (code points in current zod, like JSON Schema's
+   * `maxLength`; UTF-16 code units in older zod 4 releases). Default 1,000.
+   */
   readonly maxChars?: number;
   /** Fewest characters. Default 0. */
   readonly minChars?: number;
@@ -48,6 +51,26 @@ const COMBINING_FLOOD = /\p{M}{31}/u;
 const NOT_PLAIN_LINE = /[^\t\x20-\x7e]/;
 const NOT_PLAIN_TEXT = /[^\t\n\x20-\x7e]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * True when zod's `max(maxChars)` has certainly refused `value`, so a refinement may skip it. Recent zod
+ * releases count code points there (as JSON Schema's `maxLength` does), older ones UTF-16 units: only
+ * more than `maxChars` code points is over the limit under both. A value over it in UTF-16 units alone
+ * (astral characters) passes a code-point `max()`, so it must still be checked.
+ */
+export function overMaxChars(value: string, maxChars: number): boolean {
+  const units = value.length;
+  if (units <= maxChars) return false;
+  if (units > 2 * maxChars) return true; // a code point is at most two units
+  let codePoints = units;
+  for (let i = 0; i < units - 1; i++) {
+    if ((value.charCodeAt(i) & 0xfc00) === 0xd800 && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      codePoints--;
+      i++;
+    }
+  }
+  return codePoints > maxChars;
+}
 
 /** What is wrong with a string's characters, or `undefined`. Shared by the string-like schemas. */
 export function characterProblem(
@@ -105,9 +128,10 @@ export function boundedString(options: BoundedStringOptions = {}): z.ZodString {
   }
   // Refinements (not one superRefine): on the common, valid path zod then allocates nothing per value.
   // The message is worked out again only for a value that failed.
-  if (maxBytes < maxChars * 3) {
+  // Up to 4 bytes per character: a code point (as recent zod counts them) is up to 4 UTF-8 bytes.
+  if (maxBytes < maxChars * 4) {
     schema = schema.refine(
-      (value) => value.length > maxChars || Buffer.byteLength(value, 'utf8') <= maxBytes,
+      (value) => overMaxChars(value, maxChars) || Buffer.byteLength(value, 'utf8') <= maxBytes,
       {
         error: `Too big: expected at most ${maxBytes} UTF-8 bytes`,
       },
@@ -115,8 +139,8 @@ export function boundedString(options: BoundedStringOptions = {}): z.ZodString {
   }
   const characters = { multiline, allowHidden };
   return schema.refine(
-    // An oversized value is already reported by max(): it is not scanned.
-    (value) => value.length > maxChars || characterProblem(value, characters) === undefined,
+    // A value max() has refused is not scanned; one it let through always is (see overMaxChars).
+    (value) => overMaxChars(value, maxChars) || characterProblem(value, characters) === undefined,
     { error: (issue) => characterProblem(String(issue.input), characters) ?? 'invalid characters' },
   );
 }

@@ -4,6 +4,7 @@ import { warnInsecureOption } from './insecure-option-warning.js';
 import { addressPhrase, classifyAddress, isLocalhostName } from './ip-address.js';
 import { requireInteger } from './option-checks.js';
 import { type HostLookup, resolvePublicAddresses } from './public-address.js';
+import { overMaxChars } from './string.js';
 
 /** Options for {@link safeUrl} and {@link urlProblem}. */
 export interface SafeUrlOptions {
@@ -65,7 +66,8 @@ function normalizeSchemes(schemes: readonly string[]): string[] {
 /** Returns why `raw` is not an acceptable URL under `options`, or `undefined`. Synchronous checks only. */
 export function urlProblem(raw: string, options: SafeUrlOptions = {}): string | undefined {
   const maxChars = options.maxChars ?? 2_048;
-  if (raw.length > maxChars) return `longer than ${maxChars} characters`;
+  // Characters as zod's max() counts them (code points in recent zod), never more than 2 × maxChars units.
+  if (overMaxChars(raw, maxChars)) return `longer than ${maxChars} characters`;
   if (UNSAFE_RAW.test(raw)) return 'contains whitespace, a control character or a backslash';
   // The host parser deletes zero-width characters and soft hyphens (`exa\u200Bmple.com` is example.com):
   // what a reader sees must be what is fetched.
@@ -107,7 +109,7 @@ export function safeUrl(options: SafeUrlOptions = {}): z.ZodString {
     .max(maxChars)
     .meta({ format: 'uri' })
     .superRefine((value, ctx) => {
-      if (value.length > maxChars) return;
+      if (overMaxChars(value, maxChars)) return; // refused by max(); anything it let through is checked
       const problem = urlProblem(value, resolved);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
     });
