@@ -76,10 +76,10 @@ export class FileDestination implements LineDestination {
   #boom: SonicBoom;
   #bytes: number;
   #failed = false;
-  /** The open file's identity, and when the path was last checked to still name it. */
+  /** The open file's identity; `#pathCheckDue` turns true {@link PATH_CHECK_MS} after the last check. */
   #ino = 0;
   #dev = 0;
-  #checkedAt = 0;
+  #pathCheckDue = false;
 
   constructor(
     path: string,
@@ -105,9 +105,20 @@ export class FileDestination implements LineDestination {
     this.#remember();
   }
 
+  /**
+   * A timer, not a clock read per line: one unref'd timeout sets a flag that the next write sees, and
+   * an idle log arms nothing more until it writes again.
+   */
+  #armPathCheck(): void {
+    this.#pathCheckDue = false;
+    setTimeout(() => {
+      this.#pathCheckDue = true;
+    }, PATH_CHECK_MS).unref();
+  }
+
   /** Notes which file is open, to tell later whether the path still names it. */
   #remember(): void {
-    this.#checkedAt = Date.now();
+    this.#armPathCheck();
     try {
       const stat = fstatSync(descriptorOf(this.#boom));
       this.#ino = stat.ino;
@@ -124,8 +135,8 @@ export class FileDestination implements LineDestination {
    * is opened afresh at the path, with the same checks as at start (no symlink, mode 0600). The chain
    * continues, so the new file shows the gap.
    */
-  #checkPath(now: number): void {
-    this.#checkedAt = now;
+  #checkPath(): void {
+    this.#armPathCheck();
     let stat: ReturnType<typeof lstatSync> | undefined;
     try {
       stat = lstatSync(this.#path);
@@ -170,8 +181,7 @@ export class FileDestination implements LineDestination {
   }
 
   write(text: string): void {
-    const now = Date.now();
-    if (now - this.#checkedAt >= PATH_CHECK_MS) this.#checkPath(now);
+    if (this.#pathCheckDue) this.#checkPath();
     const length = Buffer.byteLength(text);
     if (this.#bytes > 0 && this.#bytes + length > this.#maxBytes) this.#rotate();
     this.#failed = false;
