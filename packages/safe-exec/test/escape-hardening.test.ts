@@ -1,14 +1,21 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CappedOutput } from '../src/capped-output.js';
 import { checkArguments, createExecutor, gitPolicy, resolveExecutable } from '../src/index.js';
 import { OutputQueue } from '../src/output-queue.js';
-import { codeOf, eventually, processGone, rootsCheck, script, tempDir } from './helpers.js';
+import {
+  codeOf,
+  eventually,
+  pidFromParentExitingMidRun,
+  processGone,
+  rootsCheck,
+  script,
+  tempDir,
+} from './helpers.js';
 
 let dir: { path: string; cleanup: () => void };
 let root: string;
@@ -84,23 +91,8 @@ describe('descendants that leave the process group (setsid, double fork)', () =>
       join(dir.path, 'daemon-then-wait'),
       'setsid sleep 60 </dev/null >/dev/null 2>&1 &\npid=$!\nsleep 0.5\necho $pid\nsleep 60',
     );
-    const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
     // A real parent: starts a run, prints the daemon's pid, then exits mid-run.
-    const program = `
-      const { createExecutor } = await import(${JSON.stringify(entry)});
-      const executor = createExecutor({ cwd: ${JSON.stringify(root)}, commands: { d: { executable: ${JSON.stringify(daemonizer)} } } });
-      const stream = await executor.stream('d', []);
-      for await (const chunk of stream) { process.stdout.write(Buffer.from(chunk.data)); process.exit(0); }
-    `;
-    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    parent.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    await new Promise((resolve) => parent.on('close', resolve));
-    const daemon = Number(output.trim());
+    const daemon = await pidFromParentExitingMidRun(root, daemonizer);
     expect(daemon).toBeGreaterThan(1);
     strays.push(daemon);
     expect(await eventually(() => processGone(daemon), 5_000)).toBe(true);

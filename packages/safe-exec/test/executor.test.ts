@@ -10,7 +10,15 @@ import {
   RUN_MARKER_VARIABLE,
   resolveExecutable,
 } from '../src/index.js';
-import { codeOf, eventually, processGone, rootsCheck, script, tempDir } from './helpers.js';
+import {
+  codeOf,
+  eventually,
+  pidFromParentExitingMidRun,
+  processGone,
+  rootsCheck,
+  script,
+  tempDir,
+} from './helpers.js';
 
 let dir: { path: string; cleanup: () => void };
 let root: string;
@@ -514,25 +522,7 @@ describe('events', () => {
 describe('parent exit', () => {
   it('kills the process groups of runs still going when the parent process exits', async () => {
     const sleeper = script(join(dir.path, 'orphan-maker'), 'sleep 600 &\necho $!\nsleep 600');
-    const { spawn } = await import('node:child_process');
-    const { fileURLToPath } = await import('node:url');
-    const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
-    // A real parent process: starts a run, prints the grandchild pid, then exits mid-run.
-    const program = `
-      const { createExecutor } = await import(${JSON.stringify(entry)});
-      const executor = createExecutor({ cwd: ${JSON.stringify(root)}, commands: { s: { executable: ${JSON.stringify(sleeper)} } } });
-      const stream = await executor.stream('s', []);
-      for await (const chunk of stream) { process.stdout.write(Buffer.from(chunk.data)); process.exit(0); }
-    `;
-    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    parent.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    await new Promise((resolve) => parent.on('close', resolve));
-    const grandchild = Number(output.trim());
+    const grandchild = await pidFromParentExitingMidRun(root, sleeper);
     expect(grandchild).toBeGreaterThan(1);
     expect(await eventually(() => processGone(grandchild))).toBe(true);
   }, 30_000);

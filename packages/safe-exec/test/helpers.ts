@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isWardenError } from '@mcp-warden/core';
 import type { PathCheck } from '../src/index.js';
 
@@ -80,4 +82,27 @@ export async function codeOf(promise: Promise<unknown>): Promise<string> {
     throw error;
   }
   return 'ok';
+}
+
+/**
+ * Runs a real parent process that streams a run of `executable` (in `cwd`), writes the first output
+ * chunk (a pid the program printed) and exits mid-run. Resolves to that pid.
+ */
+export async function pidFromParentExitingMidRun(cwd: string, executable: string): Promise<number> {
+  const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+  const program = `
+    const { createExecutor } = await import(${JSON.stringify(entry)});
+    const executor = createExecutor({ cwd: ${JSON.stringify(cwd)}, commands: { c: { executable: ${JSON.stringify(executable)} } } });
+    const stream = await executor.stream('c', []);
+    for await (const chunk of stream) { process.stdout.write(Buffer.from(chunk.data)); process.exit(0); }
+  `;
+  const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  parent.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  await new Promise((resolve) => parent.on('close', resolve));
+  return Number(output.trim());
 }
