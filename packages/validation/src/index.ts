@@ -1,3 +1,4 @@
+export { type ArgumentGuardOptions, argumentGuard } from './argument-guard.js';
 export { type FieldProblem, fieldProblems } from './argument-issues.js';
 export { boundedEnum } from './enum.js';
 export {
@@ -10,6 +11,7 @@ export {
 } from './hidden-text.js';
 export { type AddressKind, classifyAddress, isLocalhostName } from './ip-address.js';
 export { type BoundedIntOptions, type BoundedNumberOptions, boundedInt, boundedNumber } from './number.js';
+export { outputGuard } from './output-guard.js';
 export {
   type OutputOptions,
   type SanitizedResult,
