@@ -39,3 +39,33 @@ describe('HTTP session quota', () => {
     for (const { client } of [held[1]!, bob, again]) await client.close();
   });
 });
+
+describe('HTTP session limits under concurrent initialize requests', () => {
+  it('lets no more sessions start at once than the global and per-principal limits allow', async () => {
+    const fresh = await startJwtServer(workspace(), {
+      MCP_MAX_SESSIONS: '3',
+      MCP_MAX_SESSIONS_PER_PRINCIPAL: '2',
+    });
+    try {
+      const mallory = await fresh.mint('mallory', []);
+      const attempts = await Promise.allSettled(
+        Array.from({ length: 6 }, () => httpClient(fresh.running.url, mallory)),
+      );
+      const opened = attempts.filter((attempt) => attempt.status === 'fulfilled');
+      expect(opened).toHaveLength(2);
+      expect(fresh.running.http?.sessionCount()).toBe(2);
+      // Six principals at once for the one place left: exactly one gets it.
+      const others = await Promise.all(
+        ['a', 'b', 'c', 'd', 'e', 'f'].map((subject) => fresh.mint(subject, [])),
+      );
+      const more = await Promise.allSettled(others.map((token) => httpClient(fresh.running.url, token)));
+      expect(more.filter((attempt) => attempt.status === 'fulfilled')).toHaveLength(1);
+      expect(fresh.running.http?.sessionCount()).toBe(3);
+      for (const attempt of [...attempts, ...more]) {
+        if (attempt.status === 'fulfilled') await attempt.value.client.close();
+      }
+    } finally {
+      await fresh.running.close('test done');
+    }
+  });
+});
