@@ -124,3 +124,33 @@ export function isLocalhostName(hostname: string): boolean {
   const name = hostname.toLowerCase().replace(/\.$/, '');
   return name === 'localhost' || name.endsWith('.localhost');
 }
+
+/**
+ * Top-level names that never resolve publicly: `internal` (ICANN, 2024), `local` (mDNS, RFC 6762),
+ * `home.arpa` (RFC 8375), and the private names RFC 6762 Appendix G lists as in common use
+ * (`intranet`, `private`, `corp`, `home`, `lan`; ICANN will not delegate `corp` and `home`), plus
+ * `localdomain`.
+ */
+const PRIVATE_USE_SUFFIXES = [
+  'internal',
+  'local',
+  'home.arpa',
+  'intranet',
+  'private',
+  'corp',
+  'home',
+  'lan',
+  'localdomain',
+];
+
+/**
+ * Why a host name names an internal host by its form alone, or `undefined`: a single label (completed
+ * from the resolver's search domains: `metadata` reaches the metadata server on GCE) or a name under a
+ * private-use top-level name (`metadata.google.internal`, `printer.local`). IP literals are not names.
+ */
+export function privateNameKind(hostname: string): 'single-label' | 'private-use' | undefined {
+  const name = hostname.toLowerCase().replace(/\.$/, '');
+  if (name === '' || classifyAddress(name) !== undefined) return undefined;
+  if (!name.includes('.')) return 'single-label';
+  return PRIVATE_USE_SUFFIXES.some((suffix) => name.endsWith(`.${suffix}`)) ? 'private-use' : undefined;
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findHiddenText, mayNeedSanitizing } from './hidden-text.js';
 import { warnInsecureOption } from './insecure-option-warning.js';
-import { addressPhrase, classifyAddress, isLocalhostName } from './ip-address.js';
+import { addressPhrase, classifyAddress, isLocalhostName, privateNameKind } from './ip-address.js';
 import { requireInteger } from './option-checks.js';
 import { type HostLookup, resolvePublicAddresses } from './public-address.js';
 import { overMaxChars } from './string.js';
@@ -16,7 +16,8 @@ export interface SafeUrlOptions {
   readonly maxChars?: number;
   /**
    * Accept IP literals and names that are private, loopback, link-local, multicast or otherwise not
-   * public (`127.0.0.1`, `[::ffff:10.0.0.1]`, `0x7f.1`, `localhost`). Default `false`. Warns.
+   * public (`127.0.0.1`, `[::ffff:10.0.0.1]`, `0x7f.1`, `localhost`, single-label names such as
+   * `intranet`, private-use names such as `metadata.google.internal`). Default `false`. Warns.
    */
   readonly allowPrivateAddresses?: boolean;
   /**
@@ -89,6 +90,8 @@ export function urlProblem(raw: string, options: SafeUrlOptions = {}): string | 
     const kind = classifyAddress(url.hostname);
     if (kind !== undefined && kind !== 'public') return `host is ${addressPhrase(kind)}`;
     if (isLocalhostName(url.hostname)) return 'host is a loopback name';
+    const nameKind = privateNameKind(url.hostname);
+    if (nameKind !== undefined) return `host is a ${nameKind} name`;
   }
   return undefined;
 }

@@ -143,6 +143,50 @@ describe('urlProblem: private, loopback and link-local hosts (SSRF)', () => {
     expect(safeUrl({ ...web, allowPrivateAddresses: true }).safeParse('http://10.0.0.1/').success).toBe(true);
   });
 
+  // A name without a dot is completed from the resolver's search domains (`https://metadata/` reaches the
+  // cloud metadata server on GCE); private-use top-level names never resolve publicly. Both name internal
+  // hosts without any DNS lookup, so they are refused even without `resolveHost`.
+  it('refuses single-label and private-use names, without resolving them', () => {
+    for (const url of [
+      'https://intranet/',
+      'https://metadata/computeMetadata/v1/',
+      'https://db./',
+      'https://metadata.google.internal/computeMetadata/v1/',
+      'https://HOST.INTERNAL./',
+      'https://printer.local/',
+      'https://nas.home.arpa/',
+      'https://router.lan/',
+      'https://git.corp/',
+      'https://wiki.intranet/',
+      'https://files.home/',
+      'https://x.localdomain/',
+      'https://svc.private/',
+    ]) {
+      expect(urlProblem(url), url).toMatch(/^host is a (single-label|private-use) name$/);
+    }
+    expect(safeUrl().safeParse('https://metadata/').error?.issues[0]?.message).toBe(
+      'host is a single-label name',
+    );
+  });
+
+  it('accepts public names that only contain those words (must-allow)', () => {
+    for (const url of [
+      'https://internal.example.com/',
+      'https://local.example.org/x',
+      'https://corp.example.com/',
+      'https://home.example.net/',
+      'https://lan.party.example/',
+      'https://example.com./',
+      'https://example.co.uk/',
+      'https://xn--mnchen-3ya.de/',
+      'https://homeassistant.io/',
+    ]) {
+      expect(urlProblem(url), url).toBeUndefined();
+    }
+    expect(urlProblem('https://intranet/', { allowPrivateAddresses: true })).toBeUndefined();
+    expect(urlProblem('https://printer.local/', { allowPrivateAddresses: true })).toBeUndefined();
+  });
+
   it('the schema gives the same verdicts', () => {
     const schema = safeUrl(web);
     expect(schema.safeParse('http://0x7f.1/').error?.issues[0]?.message).toBe('host is a loopback address');
@@ -193,10 +237,21 @@ describe('resolving host names (node:dns)', () => {
     const name = hostname();
     const addresses = await lookup(name, { all: true });
     const expectRefused = addresses.some(({ address }) => classifyAddress(address) !== 'public');
-    const schema = safeUrl({ resolveHost: true });
-    const result = await schema.safeParseAsync(`https://${name}/`);
-    expect(result.success).toBe(!expectRefused);
-    if (expectRefused) expect(result.error?.issues[0]?.message).toMatch(/^host resolves to an? /);
+    // Through the resolver itself: safeUrl refuses a single-label name such as this one before any lookup.
+    const verdict = await resolvePublicAddresses(name).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    if (expectRefused) {
+      expect(verdict).toMatchObject({
+        code: 'ERR_FORBIDDEN_ADDRESS',
+        data: { reason: expect.stringMatching(/^host resolves to an? /) },
+      });
+    } else expect(verdict).toBeUndefined();
+    if (!name.includes('.')) {
+      const result = await safeUrl({ resolveHost: true }).safeParseAsync(`https://${name}/`);
+      expect(result.error?.issues[0]?.message).toBe('host is a single-label name');
+    }
   });
 
   it('refuses a name if any of its addresses is private (a resolver mixing public and private)', async () => {
