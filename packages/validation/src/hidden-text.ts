@@ -38,8 +38,9 @@ export interface HiddenTextOptions {
   readonly keepEmojiSequences?: boolean;
   /**
    * Keep one ZWJ/ZWNJ between two letters of a script that needs them (Arabic, Persian, Indic, …; never
-   * Latin) or right after an Indic virama (Malayalam chillu `ന്‍`), and ideographic variation selectors
-   * after a CJK ideograph. Default `true`.
+   * Latin) or right after an Indic virama (Malayalam chillu `ന്‍`), ideographic variation selectors
+   * after a CJK ideograph, and Mongolian free variation selectors after a Mongolian letter (the vowel
+   * separator before a final a/e). Default `true`.
    */
   readonly keepScriptJoiners?: boolean;
   /** Keep `\r` (for example when the consumer is not a terminal). Default `false`; `\r\n` always becomes `\n`. */
@@ -188,6 +189,13 @@ function isEmojiBase(cp: number | undefined): boolean {
   return EXTENDED_PICTOGRAPHIC.test(ch) || EMOJI_MODIFIER.test(ch) || cp === 0xfe0f;
 }
 
+const MONGOLIAN_VOWEL_SEPARATOR = 0x180e;
+
+/** Letters of the Mongolian block (Mongolian, Todo, Sibe, Manchu, Ali Gali). */
+function isMongolianLetter(cp: number | undefined): boolean {
+  return cp !== undefined && ((cp >= 0x1820 && cp <= 0x1878) || (cp >= 0x1880 && cp <= 0x18aa));
+}
+
 function isScriptLetter(cp: number | undefined): boolean {
   if (cp === undefined) return false;
   const ch = charOf(cp);
@@ -307,6 +315,10 @@ export function sanitizeText(text: string, options: HiddenTextOptions = {}): San
       keep = EMOJI.test(charOf(prev)) && !(prev >= 0xfe00 && prev <= 0xfe0f);
     } else if (kind === 'variation_selector' && keepScript && prev !== undefined) {
       keep = IDEOGRAPHIC.test(charOf(prev));
+    } else if (cp >= 0x180b && cp <= 0x180f && keepScript && isMongolianLetter(prev)) {
+      // A free variation selector right after the letter whose form it picks; the vowel separator
+      // only before the final a or e it separates.
+      keep = cp !== MONGOLIAN_VOWEL_SEPARATOR || next === 0x1820 || next === 0x1821;
     }
     if (keep) {
       out.push(text.slice(i, i + width));

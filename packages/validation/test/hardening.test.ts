@@ -341,3 +341,32 @@ describe('hardening: a joiner after a virama (Malayalam chillu, explicit halant)
     expect(boundedString().safeParse('ന്\u200d\u200d').success).toBe(false);
   });
 });
+
+// Mongolian script selects a letter's written form with a free variation selector (FVS1–FVS4, U+180B–
+// U+180D and U+180F) right after the letter, and separates a final a/e with the Mongolian vowel
+// separator (U+180E). Both were stripped from output and refused as input wherever they stood.
+describe('hardening: Mongolian variation selectors and vowel separator', () => {
+  const mongolian = [
+    'ᠨ\u180bᠠᠮ', // na + FVS1
+    'ᠭ\u180cᠡᠷ', // ga + FVS2
+    'ᠳ\u180dᠤ', // da + FVS3
+    'ᠬ\u180fᠠ', // qa + FVS4
+    'ᠬᠠᠷ\u180eᠠ', // qar + MVS + a
+    'ᠬᠣᠨ\u180eᠡ ᠮᠣᠷᠢ', // MVS + e, then a second word
+  ];
+  for (const text of mongolian) {
+    it(`keeps ${JSON.stringify(text)} as it is, and boundedString accepts it (must-allow)`, () => {
+      expect(sanitizeText(text)).toEqual({ text, removed: {}, changed: false });
+      expect(boundedString().safeParse(text).success).toBe(true);
+    });
+  }
+
+  it('still removes them anywhere else: after Latin, a second selector, a separator not before a/e', () => {
+    expect(sanitizeText('a\u180bb').text).toBe('ab');
+    expect(sanitizeText('ᠨ\u180b\u180cᠠ').text).toBe('ᠨ\u180bᠠ');
+    expect(sanitizeText('ᠬᠠᠷ\u180eᠮ').text).toBe('ᠬᠠᠷᠮ');
+    expect(sanitizeText('x\u180eᠠ').text).toBe('xᠠ');
+    expect(sanitizeText('ᠬ\u180e').text).toBe('ᠬ');
+    expect(boundedString().safeParse('pay\u180bpal').success).toBe(false);
+  });
+});
