@@ -39,7 +39,7 @@ secureMcpServer(server, { guards: [] });
 server.registerTool(
   'run',
   {
-    description: 'Run git (status/log/diff/show), grep or ls in the workspace',
+    description: 'Run git (status/log/diff/show/blame/branch/ls-files), grep or ls in the workspace',
     inputSchema: { command: z.enum(['git', 'grep', 'ls']), args: z.array(z.string()).max(32) },
   },
   async ({ command, args }, extra) => {

@@ -106,7 +106,7 @@ interface LevelResult {
 /** A positional seen during the walk, judged at the end once every option is known. */
 interface PendingPositional {
   readonly value: string;
-  /** Its place in the argv when emitted in place; undefined when it goes after an inserted `--`. */
+  /** Its place in the argv when emitted in place; undefined when it goes after every option. */
   readonly slot: number | undefined;
 }
 
@@ -128,6 +128,10 @@ function walkLevel(
   const literals = spec.literals ?? [];
   const maxPositionals = spec.maxPositionals ?? DEFAULT_MAX_POSITIONALS;
   const separate = spec.insertSeparator === true;
+  // git blame's `[<rev>] <file>`: with no `--` from the caller, the last positional is read as if
+  // one came before it (judged by `afterSeparator`). Positionals then all go after the options.
+  const lastAfterSeparator =
+    spec.lastPositionalAfterSeparator === true && spec.afterSeparator !== undefined && !separate;
   const pending: PendingPositional[] = [];
   const seen = new Set<string>();
   let tail: string[] | undefined;
@@ -139,7 +143,7 @@ function walkLevel(
       throw argumentRejected('positional arguments are not allowed');
     }
     if (pending.length >= maxPositionals) throw argumentRejected('too many positional arguments');
-    if (separate) {
+    if (separate || lastAfterSeparator) {
       pending.push({ value, slot: undefined });
     } else {
       pending.push({ value, slot: walker.argv.length });
@@ -183,6 +187,7 @@ function walkLevel(
       style === 'single-dash' ? singleDash(walker, table, args, index) : gnu(walker, table, args, index);
   }
 
+  if (lastAfterSeparator && tail === undefined && pending.length > 0) tail = [pending.pop()!.value];
   // Judge the positionals now that every option is known (grep's `-e` may follow its files).
   const suppressed = (spec.firstPositionalUnless ?? []).some((name) => seen.has(name));
   const firstRule = spec.firstPositional !== undefined && !suppressed ? spec.firstPositional : undefined;

@@ -162,6 +162,7 @@ const argumentFields: Readonly<Record<string, Shape>> = {
   firstPositionalUnless: list(string),
   maxPositionals: integer(0, 10_000),
   afterSeparator: rule,
+  lastPositionalAfterSeparator: boolean,
   literals: list((value, path, problems) => {
     string(value, path, problems);
     if (typeof value === 'string' && (value.startsWith('-') || value === '')) {
@@ -244,7 +245,10 @@ export function policyProblems(value: unknown): PolicyProblem[] {
   return problems;
 }
 
-/** Checks across fields: one spelling names one option; `firstPositionalUnless` names real options. */
+/**
+ * Checks across fields: one spelling names one option; `firstPositionalUnless` names real options;
+ * `lastPositionalAfterSeparator` has an `afterSeparator` rule and no `insertSeparator`.
+ */
 function crossChecks(policy: ExecPolicy, problems: PolicyProblem[]): void {
   for (const [name, command] of Object.entries(policy.commands)) {
     const levels: [string, ArgumentSpec][] = [[`commands.${name}`, command]];
@@ -263,6 +267,17 @@ function crossChecks(policy: ExecPolicy, problems: PolicyProblem[]): void {
             });
           }
           owner.set(spelling, option);
+        }
+      }
+      if (level.lastPositionalAfterSeparator === true) {
+        if (level.afterSeparator === undefined) {
+          problems.push({ path: `${path}.lastPositionalAfterSeparator`, reason: 'needs afterSeparator' });
+        }
+        if (level.insertSeparator === true) {
+          problems.push({
+            path: `${path}.lastPositionalAfterSeparator`,
+            reason: 'cannot be combined with insertSeparator',
+          });
         }
       }
       for (const option of level.firstPositionalUnless ?? []) {

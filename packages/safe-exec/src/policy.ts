@@ -96,6 +96,14 @@ export interface ArgumentSpec {
    */
   readonly afterSeparator?: ArgumentRule;
   /**
+   * When the caller gives no `--`, read the last positional as if one came before it: it is judged
+   * by `afterSeparator` and the program receives `… -- <last>` (git blame's `[<rev>] <file>`, whose
+   * file must pass the path check while the revision must not). The other positionals follow
+   * `positionals` and, with the last, come after every option. Needs `afterSeparator`; not with
+   * `insertSeparator`. Default: false.
+   */
+  readonly lastPositionalAfterSeparator?: boolean;
+  /**
    * Tokens passed verbatim wherever they appear (find's `(`, `)`, `!`, `,`). Default: none.
    */
   readonly literals?: readonly string[];

@@ -10,6 +10,7 @@ import {
   grepPolicy,
   lsPolicy,
   rgPolicy,
+  type SubcommandPolicy,
 } from '../src/index.js';
 import { sshPolicy, tarPolicy } from './fixtures.js';
 
@@ -150,6 +151,54 @@ describe('checkArguments: subcommands and value rules', () => {
     expect(argv.slice(0, 2)).toEqual(['--no-pager', '--no-optional-locks']);
   });
 
+  it('git blame: the file goes after a --, options and the revision before it', () => {
+    const tail = (args: string[]) => argvOf(gitPolicy(), args).slice(-6);
+    expect(tail(['blame', 'a.txt'])).toEqual([
+      'blame',
+      '--no-ext-diff',
+      '--no-textconv',
+      '--ignore-submodules=all',
+      '--',
+      'a.txt',
+    ]);
+    expect(tail(['blame', 'HEAD~1', 'a b.txt', '-w'])).toEqual([
+      '--no-textconv',
+      '--ignore-submodules=all',
+      '-w',
+      'HEAD~1',
+      '--',
+      'a b.txt',
+    ]);
+    expect(tail(['blame', '-L', '2,+3', 'HEAD', '--', 'a.txt'])).toEqual([
+      '--ignore-submodules=all',
+      '-L',
+      '2,+3',
+      'HEAD',
+      '--',
+      'a.txt',
+    ]);
+    expect(checkArguments(gitPolicy(), ['blame', 'HEAD', 'a.txt'], limits).paths).toHaveLength(1);
+    // The file is judged as a path, the revision by the revision rule.
+    expect(codeOf(gitPolicy(), ['blame', 'HEAD', 'a\nb'])).toBe('ERR_ARGUMENT_REJECTED');
+    expect(codeOf(gitPolicy(), ['blame', '/etc', 'a.txt'])).toBe('ERR_ARGUMENT_REJECTED');
+    expect(codeOf(gitPolicy(), ['blame', 'HEAD', 'HEAD', 'a.txt'])).toBe('ERR_ARGUMENT_REJECTED');
+  });
+
+  it('git branch takes no operand, and ls-files marks every operand as a path', () => {
+    expect(argvOf(gitPolicy(), ['branch', '-vv', '--merged', 'main']).slice(-4)).toEqual([
+      'branch',
+      '--verbose',
+      '--verbose',
+      '--merged=main',
+    ]);
+    expect(codeOf(gitPolicy(), ['branch', 'evil'])).toBe('ERR_ARGUMENT_REJECTED');
+    expect(codeOf(gitPolicy(), ['branch', '--sort', '-committerdate'])).toBe('allowed');
+    expect(codeOf(gitPolicy(), ['branch', '--sort=-contents:signature'])).toBe('ERR_ARGUMENT_REJECTED');
+    const listed = checkArguments(gitPolicy(), ['ls-files', '-z', 'src', '--', 'b'], limits);
+    expect(listed.argv.slice(-6)).toEqual(['ls-files', '--no-recurse-submodules', '-z', 'src', '--', 'b']);
+    expect(listed.paths.map((path) => listed.argv[path.index])).toEqual(['src', 'b']);
+  });
+
   it('applies number, enum and pattern rules to option values', () => {
     expect(codeOf(grepPolicy(), ['-m', 'x', 'p'])).toBe('ERR_ARGUMENT_REJECTED');
     expect(codeOf(grepPolicy(), ['-m', '100001', 'p'])).toBe('ERR_ARGUMENT_REJECTED');
@@ -179,10 +228,16 @@ describe('checkArguments: subcommands and value rules', () => {
   });
 });
 
-/** Every option spelling a policy allows at any level, as its canonical name and value kind. */
-function allowedCanonicals(policy: CommandPolicy): Map<string, string> {
+/**
+ * Every option spelling a policy allows, as its canonical name and value kind: at the command level
+ * and in `subcommand` when one is named, else at every level.
+ */
+function allowedCanonicals(policy: CommandPolicy, subcommand?: string): Map<string, string> {
   const out = new Map<string, string>();
-  const levels = [policy, ...Object.values(policy.subcommands ?? {})];
+  const levels =
+    subcommand === undefined
+      ? [policy, ...Object.values(policy.subcommands ?? {})]
+      : [policy, policy.subcommands![subcommand]!];
   for (const level of levels) {
     for (const [name, option] of Object.entries(level.options ?? {})) out.set(name, option.value ?? 'none');
   }
@@ -202,8 +257,11 @@ function optionsOf(policy: CommandPolicy): string[] {
  * Reads the argv the program would get, as the program would, and returns every option it would
  * act on. Values of options that take one are skipped, as getopt and find do.
  */
-function optionsTheProgramSees(policy: CommandPolicy, argv: readonly string[]): string[] {
-  const allowed = allowedCanonicals(policy);
+function optionsTheProgramSees(
+  policy: CommandPolicy,
+  argv: readonly string[],
+  allowed = allowedCanonicals(policy),
+): string[] {
   const seen: string[] = [];
   const forced = new Set([
     ...(policy.forcedArgs ?? []),
@@ -260,43 +318,53 @@ describe('fast-check: random argument vectors never get a denied flag past the p
         fc.constantFrom('--', '-', '(', '!', ';', '$(id)', 'HEAD', 'x', '5', 'a\nb', 'a\0b', ...subcommands),
         fc.string({ maxLength: 16 }),
       );
-      // Valid units (an allowed spelling, with a value when it needs one) so many vectors pass.
-      const units: string[][] = [];
-      for (const level of [policy, ...Object.values(policy.subcommands ?? {})]) {
-        for (const [option, spec] of Object.entries(level.options ?? {})) {
-          for (const spelling of [option, ...(spec.aliases ?? [])]) {
-            units.push(
-              spec.value === 'required'
-                ? [spelling, sampleValue(spec.rule?.type ?? 'text', spec.rule)]
-                : [spelling],
-            );
-          }
-        }
-      }
-      const unit = fc.oneof(
-        { weight: 3, arbitrary: fc.constantFrom(...units) },
-        { weight: 1, arbitrary: noise.map((token) => [token]) },
-      );
-      const vector = fc
-        .tuple(
-          subcommands.length > 0 ? fc.constantFrom(...subcommands) : fc.constant(undefined),
-          fc.array(unit, { maxLength: 6 }),
-          fc.array(fc.constantFrom('HEAD', 'src', 'a.txt', 'example.org'), { maxLength: 1 }),
-        )
-        .map(([sub, parts, tail]) => [...(sub === undefined ? [] : [sub]), ...parts.flat(), ...tail]);
+      // Valid units (an allowed spelling, with a value when it needs one) so many vectors pass:
+      // mostly those of the chosen subcommand, so every subcommand gets accepted vectors too.
+      const unitsOf = (level: CommandPolicy | SubcommandPolicy): string[][] =>
+        Object.entries(level.options ?? {}).flatMap(([option, spec]) =>
+          [option, ...(spec.aliases ?? [])].map((spelling) =>
+            spec.value === 'required'
+              ? [spelling, sampleValue(spec.rule?.type ?? 'text', spec.rule)]
+              : [spelling],
+          ),
+        );
+      const units = [policy, ...Object.values(policy.subcommands ?? {})].flatMap(unitsOf);
+      const vectorOf = (sub: string | undefined) => {
+        const own = sub === undefined ? units : unitsOf(policy.subcommands![sub]!);
+        const unit = fc.oneof(
+          { weight: 3, arbitrary: fc.constantFrom(...(own.length > 0 ? own : units)) },
+          { weight: 1, arbitrary: fc.constantFrom(...units) },
+          { weight: 1, arbitrary: noise.map((token) => [token]) },
+        );
+        return fc
+          .tuple(
+            fc.array(unit, { maxLength: 6 }),
+            fc.array(fc.constantFrom('HEAD', 'src', 'a.txt', 'example.org'), { maxLength: 1 }),
+          )
+          .map(([parts, tail]) => [...(sub === undefined ? [] : [sub]), ...parts.flat(), ...tail]);
+      };
+      const vector =
+        subcommands.length > 0 ? fc.constantFrom(...subcommands).chain(vectorOf) : vectorOf(undefined);
       let acceptedWithOptions = 0;
+      const acceptedBySubcommand = new Map<string, number>();
       fc.assert(
         fc.property(fc.oneof(vector, fc.array(noise, { maxLength: 10 })), (args) => {
-          let argv: readonly string[];
+          let checked: ReturnType<typeof checkArguments>;
           try {
-            argv = checkArguments(policy, args, limits).argv;
+            checked = checkArguments(policy, args, limits);
           } catch (error) {
             expect(isWardenError(error)).toBe(true);
             return;
           }
-          if (args.some((arg) => arg.startsWith('-'))) acceptedWithOptions++;
-          const allowed = allowedCanonicals(policy);
-          for (const option of optionsTheProgramSees(policy, argv)) {
+          const argv = checked.argv;
+          if (args.some((arg) => arg.startsWith('-'))) {
+            acceptedWithOptions++;
+            const sub = checked.subcommand ?? '';
+            acceptedBySubcommand.set(sub, (acceptedBySubcommand.get(sub) ?? 0) + 1);
+          }
+          // Only the options of the level that ran: one subcommand's option is no other's.
+          const allowed = allowedCanonicals(policy, checked.subcommand);
+          for (const option of optionsTheProgramSees(policy, argv, allowed)) {
             expect(allowed.has(option), `${option} reached the program from ${JSON.stringify(args)}`).toBe(
               true,
             );
@@ -308,8 +376,11 @@ describe('fast-check: random argument vectors never get a denied flag past the p
         }),
         { numRuns: 600 },
       );
-      // The property must also have exercised accepted vectors, not only denials.
+      // The property must also have exercised accepted vectors, not only denials, in every subcommand.
       expect(acceptedWithOptions).toBeGreaterThan(10);
+      for (const sub of subcommands) {
+        expect(acceptedBySubcommand.get(sub) ?? 0, `accepted ${name} ${sub} vectors`).toBeGreaterThan(0);
+      }
     });
   }
 

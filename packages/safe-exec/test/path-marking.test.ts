@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { catPolicy, checkArguments, findPolicy, grepPolicy, lsPolicy } from '../src/index.js';
+import { catPolicy, checkArguments, findPolicy, gitPolicy, grepPolicy, lsPolicy } from '../src/index.js';
 
 const limits = { maxArgs: 64, maxArgLength: 4096 };
 const operand = fc.oneof(
@@ -48,6 +48,53 @@ describe('fast-check: no operand escapes the path check', () => {
         const separator = checked.argv.indexOf('--');
         const marked = checked.paths.filter((path) => path.index > separator).length;
         expect(marked).toBe(withE ? operands.length : operands.length - 1);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('git blame: the file (the last operand, or what follows --) is marked, after a --, the revision is not', () => {
+    const policy = gitPolicy();
+    const flags = fc.constantFrom<string[]>([], ['-w'], ['-L', '2,3'], ['--porcelain'], ['-s', '--root']);
+    let accepted2 = 0;
+    fc.assert(
+      fc.property(
+        flags,
+        fc.array(operand, { minLength: 1, maxLength: 2 }),
+        fc.boolean(),
+        (options, operands, separated) => {
+          const file = operands.at(-1)!;
+          const revisions = operands.slice(0, -1);
+          const args = separated
+            ? ['blame', ...options, ...revisions, '--', file]
+            : ['blame', ...revisions, ...options, file];
+          const checked = accepted(policy, args);
+          if (checked === undefined) return;
+          if (revisions.length > 0) accepted2++;
+          const last = checked.argv.length - 1;
+          // git blame takes the path from after `--`: exactly one, and it is the marked one.
+          expect(checked.argv.slice(-2)).toEqual(['--', file]);
+          expect(checked.argv.indexOf('--')).toBe(last - 1);
+          expect(checked.paths).toEqual([{ index: last, prefix: '' }]);
+        },
+      ),
+      { numRuns: 500 },
+    );
+    expect(accepted2).toBeGreaterThan(0);
+  });
+
+  it('git ls-files: every operand is marked for the path check', () => {
+    const flags = ['-z', '-o', '--exclude-standard', '-s', '--cached', '--', '-x', '*.tmp'];
+    fc.assert(
+      fc.property(fc.array(fc.oneof(operand, fc.constantFrom(...flags)), { maxLength: 10 }), (rest) => {
+        const checked = accepted(gitPolicy(), ['ls-files', ...rest]);
+        if (checked === undefined) return;
+        const start = checked.argv.indexOf('ls-files') + 1;
+        const operands: number[] = [];
+        for (let index = start; index < checked.argv.length; index++) {
+          if (!checked.argv[index]!.startsWith('-')) operands.push(index);
+        }
+        expect(checked.paths.map((path) => path.index).sort((a, b) => a - b)).toEqual(operands);
       }),
       { numRuns: 500 },
     );

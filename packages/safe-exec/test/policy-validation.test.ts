@@ -120,6 +120,28 @@ describe('parseExecPolicy', () => {
     ]);
   });
 
+  it('refuses lastPositionalAfterSeparator without afterSeparator or with insertSeparator', () => {
+    const problems = policyProblems({
+      commands: {
+        a: { executable: 'a', positionals: { type: 'text' }, lastPositionalAfterSeparator: true },
+        b: {
+          executable: 'b',
+          positionals: { type: 'text' },
+          afterSeparator: { type: 'path' },
+          insertSeparator: true,
+          lastPositionalAfterSeparator: true,
+        },
+      },
+    });
+    expect(problems.map((problem) => `${problem.path}: ${problem.reason}`).sort()).toEqual([
+      'commands.a.lastPositionalAfterSeparator: needs afterSeparator',
+      'commands.b.lastPositionalAfterSeparator: cannot be combined with insertSeparator',
+    ]);
+    expect(
+      policyProblems({ commands: { c: { executable: 'c', lastPositionalAfterSeparator: 'yes' } } }),
+    ).toEqual([{ path: 'commands.c.lastPositionalAfterSeparator', reason: 'must be a boolean' }]);
+  });
+
   it('returns a frozen copy: changing the input later changes nothing', () => {
     const input = { commands: { cat: { executable: 'cat', positionals: { type: 'text' as const } } } };
     const parsed = parseExecPolicy(input);

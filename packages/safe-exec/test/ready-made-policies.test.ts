@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { memorySink } from '@mcp-warden/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -21,12 +21,14 @@ let dir: { path: string; cleanup: () => void };
 let root: string;
 let repo: string;
 let hostile: string;
+let listing: string;
 let markers: string;
 let executor: Executor;
 const events = memorySink();
 
-const git = (cwd: string, ...args: string[]): string => {
-  const result = spawnSync('git', args, {
+/** Plain git (no policy), as a user would run it; `extra` adds environment variables. */
+const plainGit = (cwd: string, extra: Record<string, string>, args: readonly string[]) =>
+  spawnSync('git', args, {
     cwd,
     encoding: 'utf8',
     env: {
@@ -38,8 +40,12 @@ const git = (cwd: string, ...args: string[]): string => {
       GIT_AUTHOR_EMAIL: 'test@example.org',
       GIT_COMMITTER_NAME: 'Test',
       GIT_COMMITTER_EMAIL: 'test@example.org',
+      ...extra,
     },
   });
+
+const git = (cwd: string, ...args: string[]): string => {
+  const result = plainGit(cwd, {}, args);
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
   return result.stdout;
 };
@@ -57,6 +63,39 @@ function makeRepo(path: string): void {
   git(path, 'add', 'a.txt', 'b.txt');
   git(path, 'commit', '-q', '-m', 'second commit');
   writeFileSync(join(path, 'a.txt'), 'one\ntwo\nthree\n');
+}
+
+/**
+ * A repository for blame, branch and ls-files: three commits on `main` (a.txt gains a line in each),
+ * `topic` one commit behind, `zeta` one commit ahead with a later date; a tracked file whose name
+ * holds a space and a non-ASCII letter; untracked, ignored and modified files.
+ */
+function makeListingRepo(path: string): void {
+  makeRepo(path);
+  mkdirSync(join(path, 'src'));
+  writeFileSync(join(path, 'src', 'main.ts'), 'export const main = 1;\n');
+  writeFileSync(join(path, 'src', 'my file ü.txt'), 'hello\nwörld\n');
+  writeFileSync(join(path, '.gitignore'), '*.tmp\n');
+  git(path, 'add', '-A');
+  git(path, 'commit', '-q', '-m', 'third commit');
+  git(path, 'branch', 'topic', 'HEAD~1');
+  git(path, 'checkout', '-q', '-b', 'zeta');
+  writeFileSync(join(path, 'z.txt'), 'zed\n');
+  git(path, 'add', 'z.txt');
+  const later = { GIT_AUTHOR_DATE: '2030-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2030-01-01T00:00:00Z' };
+  expect(plainGit(path, later, ['commit', '-q', '-m', 'later commit']).status).toBe(0);
+  git(path, 'checkout', '-q', 'main');
+  writeFileSync(join(path, 'b.txt'), 'bee\nchanged\n');
+  writeFileSync(join(path, 'new.txt'), 'untracked\n');
+  writeFileSync(join(path, 'src', 'new.ts'), 'untracked\n');
+  writeFileSync(join(path, 'scratch.tmp'), 'ignored\n');
+}
+
+/** Every branch with its commit and upstream, and every `branch.*` config entry. */
+function branchState(cwd: string): string {
+  const refs = git(cwd, 'for-each-ref', '--format=%(refname) %(objectname) %(upstream)', 'refs/heads');
+  const config = plainGit(cwd, {}, ['config', '--get-regexp', '^branch\\.']).stdout;
+  return `${refs}\n${config}`;
 }
 
 /** Marker files a hostile program would create; none may ever exist after a policy run. */
@@ -86,6 +125,8 @@ beforeAll(() => {
   git(hostile, 'config', 'diff.external', touch('extdiff'));
   git(hostile, 'config', 'filter.evil.clean', touch('filter'));
   writeFileSync(join(hostile, '.gitattributes'), '*.txt diff=evil filter=evil\n');
+  listing = join(root, 'listing');
+  makeListingRepo(listing);
   mkdirSync(join(root, 'docs'));
   writeFileSync(join(root, 'docs', 'notes.txt'), 'needle here\nnothing\n-dash line\nNeedle again\n');
   writeFileSync(join(root, 'docs', 'other.md'), 'needle in markdown\n');
@@ -239,6 +280,29 @@ describe("git: a hostile repository's own config", () => {
     expect(pwned()).toEqual([]);
   }, 60_000);
 
+  it('really runs programs under plain git blame and ls-files too (the threat is real)', () => {
+    plainGit(hostile, {}, ['blame', 'a.txt']);
+    expect(pwned()).toEqual(expect.arrayContaining(['fsmonitor', 'textconv', 'filter']));
+    for (const name of pwned()) rmSync(join(markers, name));
+    // Even a bare listing asks the fsmonitor hook.
+    plainGit(hostile, {}, ['ls-files']);
+    expect(pwned()).toContain('fsmonitor');
+  });
+
+  it('is refused by the preflight for blame, branch and ls-files, and nothing runs', async () => {
+    for (const args of [
+      ['blame', 'a.txt'],
+      ['blame', 'HEAD', '--', 'a.txt'],
+      ['branch'],
+      ['branch', '-a', '-v'],
+      ['ls-files'],
+      ['ls-files', '-m', '-o'],
+    ]) {
+      expect(await codeOf(executor.run('git', args, { cwd: hostile }))).toBe('ERR_UNSAFE_REPOSITORY');
+    }
+    expect(pwned()).toEqual([]);
+  }, 60_000);
+
   it('without the preflight, the forced settings still stop fsmonitor, pager, textconv and external diff', async () => {
     const { preflight: _dropped, ...withoutPreflight } = gitPolicy();
     const unguarded = createExecutor(
@@ -253,6 +317,12 @@ describe("git: a hostile repository's own config", () => {
       expect((await unguarded.run('git', ['diff'])).stdout).toContain('+three');
       expect((await unguarded.run('git', ['log', '-p', '-1'])).stdout).toContain('+bee');
       expect((await unguarded.run('git', ['show', 'HEAD'])).exitCode).toBe(0);
+      // git blame runs textconv drivers unless told not to: the forced --no-textconv.
+      const blamed = await unguarded.run('git', ['blame', 'a.txt']);
+      expect(pwned()).toEqual([]);
+      expect(blamed.stdout).toContain(') three');
+      expect((await unguarded.run('git', ['ls-files', '-m'])).stdout).toBe('a.txt\n');
+      expect((await unguarded.run('git', ['branch'])).stdout).toBe('* main\n');
       expect(pwned()).toEqual([]);
     } finally {
       git(hostile, 'config', 'filter.evil.clean', join(dir.path, 'evil-filter'));
@@ -312,6 +382,227 @@ describe("git: a hostile repository's own config", () => {
     );
     expect((await allowing.run('git', ['status', '-s'])).stdout).toBe(' M a.txt\n');
   }, 30_000);
+});
+
+describe('git blame, branch (listing) and ls-files: legitimate uses', () => {
+  it('blame, branch (listing) and ls-files work on a normal repository', async () => {
+    const cwd = listing;
+    const run = async (...args: string[]) => (await executor.run('git', args, { cwd })).stdout;
+    const blame = await run('blame', 'a.txt');
+    expect(blame.trim().split('\n')).toHaveLength(3);
+    expect(blame).toMatch(/^\^?[0-9a-f]{7,} \(Test .* 1\) one\n/);
+    expect(blame).toMatch(/ 3\) three\n$/);
+    const range = await run('blame', '-L', '2,3', 'HEAD', '--', 'a.txt');
+    expect(range.trim().split('\n')).toHaveLength(2);
+    expect(range).toMatch(/ 2\) two\n.* 3\) three\n$/);
+    expect(await run('blame', '-L', '2,+1', '-s', 'a.txt')).toMatch(/^[0-9a-f]{7,} 2\) two\n$/);
+    const porcelain = await run('blame', '--porcelain', 'a.txt');
+    expect(porcelain).toContain('author Test\n');
+    expect(porcelain).toContain('summary first commit\n');
+    expect(porcelain).toContain('\tthree\n');
+    expect(await run('blame', '-e', '-w', '-M', '--date=short', 'HEAD~1', 'a.txt')).toContain(
+      '<test@example.org>',
+    );
+    expect(await run('blame', 'src/my file ü.txt')).toMatch(/ 2\) wörld\n$/);
+    expect(await run('blame', '--line-porcelain', '--', 'src/my file ü.txt')).toContain('\twörld\n');
+    expect(await run('blame', '--reverse', 'HEAD~2..HEAD', '--', 'a.txt')).toContain(') one');
+
+    expect(await run('branch')).toBe('* main\n  topic\n  zeta\n');
+    expect(await run('branch', '-a', '-v')).toMatch(/^\* main +[0-9a-f]{7,} third commit\n/);
+    expect(await run('branch', '-vv', '--no-color')).toContain('later commit');
+    expect(await run('branch', '--show-current')).toBe('main\n');
+    expect(await run('branch', '--list')).toBe('* main\n  topic\n  zeta\n');
+    expect(await run('branch', '--contains', 'HEAD')).toBe('* main\n  zeta\n');
+    expect(await run('branch', '--merged', 'main')).toBe('* main\n  topic\n');
+    expect(await run('branch', '--no-merged=main')).toBe('  zeta\n');
+    expect(await run('branch', '--points-at', 'HEAD~1')).toBe('  topic\n');
+    expect(await run('branch', '--sort=-committerdate')).toMatch(/^ {2}zeta\n/);
+    expect(await run('branch', '--sort', 'refname', '-r')).toBe('');
+
+    expect(await run('ls-files')).toBe(
+      '.gitignore\na.txt\nb.txt\nsrc/main.ts\n"src/my file \\303\\274.txt"\n',
+    );
+    expect(await run('ls-files', '-o', '--exclude-standard')).toBe('new.txt\nsrc/new.ts\n');
+    expect(await run('ls-files', '-z', 'src')).toBe('src/main.ts\0src/my file ü.txt\0');
+    expect(await run('ls-files', '-m')).toBe('b.txt\n');
+    expect(await run('ls-files', '-i', '-o', '--exclude-standard')).toBe('scratch.tmp\n');
+    expect(await run('ls-files', '-s', '--', 'a.txt')).toMatch(/^100644 [0-9a-f]{40} 0\ta.txt\n$/);
+    expect(await run('ls-files', '--full-name', 'src/my file ü.txt')).toBe('"src/my file \\303\\274.txt"\n');
+    expect((await executor.run('git', ['ls-files', '--error-unmatch', 'absent.txt'], { cwd })).exitCode).toBe(
+      1,
+    );
+    expect(pwned()).toEqual([]);
+  }, 60_000);
+});
+
+describe('git branch: nothing that creates, deletes, moves or retargets a branch', () => {
+  // [what, args, the code, whether plain git really writes with these arguments here]
+  const writes: [string, string[], string, boolean][] = [
+    ['a new branch', ['branch', 'evil'], 'ERR_ARGUMENT_REJECTED', true],
+    ['a new branch at a commit', ['branch', 'evil', 'HEAD~1'], 'ERR_ARGUMENT_REJECTED', true],
+    ['a new branch behind a list option', ['branch', '-vv', 'evil'], 'ERR_ARGUMENT_REJECTED', true],
+    ['a new branch behind --sort', ['branch', '--sort=refname', 'evil'], 'ERR_ARGUMENT_REJECTED', true],
+    ['a new branch behind --no-color', ['branch', '--no-color', 'evil'], 'ERR_ARGUMENT_REJECTED', true],
+    ['a new branch behind --abbrev', ['branch', '--abbrev=7', 'evil'], 'ERR_ARGUMENT_REJECTED', true],
+    ['a pattern after --list', ['branch', '--list', 'evil'], 'ERR_ARGUMENT_REJECTED', false],
+    ['a name after --merged <rev>', ['branch', '--merged', 'main', 'evil'], 'ERR_ARGUMENT_REJECTED', false],
+    ['-D main', ['branch', '-D', 'main'], 'ERR_FLAG_NOT_ALLOWED', false],
+    ['-D topic', ['branch', '-D', 'topic'], 'ERR_FLAG_NOT_ALLOWED', true],
+    ['-d topic', ['branch', '-d', 'topic'], 'ERR_FLAG_NOT_ALLOWED', true],
+    ['--delete abbreviated', ['branch', '--del', 'topic'], 'ERR_FLAG_NOT_ALLOWED', true],
+    ['-m main x', ['branch', '-m', 'main', 'x'], 'ERR_FLAG_NOT_ALLOWED', true],
+    ['-M topic main2', ['branch', '-M', 'topic', 'main2'], 'ERR_FLAG_NOT_ALLOWED', true],
+    ['-c main copy', ['branch', '-c', 'main', 'copy'], 'ERR_FLAG_NOT_ALLOWED', true],
+    ['-C main copy', ['branch', '-C', 'main', 'copy'], 'ERR_FLAG_NOT_ALLOWED', true],
+    ['--set-upstream-to=x', ['branch', '--set-upstream-to=x'], 'ERR_FLAG_NOT_ALLOWED', false],
+    ['--set-upstream-to=topic', ['branch', '--set-upstream-to=topic'], 'ERR_FLAG_NOT_ALLOWED', true],
+    ['-u topic', ['branch', '-u', 'topic'], 'ERR_FLAG_NOT_ALLOWED', true],
+    ['--track', ['branch', '--track', 'evil', 'main'], 'ERR_FLAG_NOT_ALLOWED', true],
+    ['--unset-upstream', ['branch', '--unset-upstream'], 'ERR_FLAG_NOT_ALLOWED', false],
+    ['-f main HEAD~1', ['branch', '-f', 'main', 'HEAD~1'], 'ERR_FLAG_NOT_ALLOWED', false],
+    ['-f topic HEAD', ['branch', '-f', 'topic', 'HEAD'], 'ERR_FLAG_NOT_ALLOWED', true],
+    ['--create-reflog', ['branch', '--create-reflog', 'evil'], 'ERR_FLAG_NOT_ALLOWED', true],
+    ['--edit-description (runs an editor)', ['branch', '--edit-description'], 'ERR_FLAG_NOT_ALLOWED', false],
+    ['--recurse-submodules', ['branch', '--recurse-submodules', 'evil'], 'ERR_FLAG_NOT_ALLOWED', false],
+  ];
+
+  it('plain git writes with each of these arguments (the threat is real)', () => {
+    const before = branchState(listing);
+    for (const [what, args, , real] of writes) {
+      if (!real) continue;
+      const scratch = join(dir.path, 'scratch-branch');
+      cpSync(listing, scratch, { recursive: true });
+      try {
+        plainGit(scratch, {}, args);
+        expect(branchState(scratch), what).not.toBe(before);
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    }
+  });
+
+  for (const [what, args, expected] of writes) {
+    it(`refuses git branch ${what}, and the branches are unchanged`, async () => {
+      const before = branchState(listing);
+      expect(await codeOf(executor.run('git', args, { cwd: listing }))).toBe(expected);
+      expect(branchState(listing)).toBe(before);
+      expect(await executor.run('git', ['branch'], { cwd: listing })).toMatchObject({
+        stdout: '* main\n  topic\n  zeta\n',
+      });
+    });
+  }
+});
+
+describe('git blame and ls-files: nothing outside the repository is read', () => {
+  it('plain git blame prints any file named by --contents, -S or --ignore-revs-file (the threat is real)', () => {
+    const secret = '../../outside/secret.txt';
+    expect(plainGit(listing, {}, ['blame', '--contents', secret, 'a.txt']).stdout).toContain('needle secret');
+    expect(plainGit(listing, {}, ['blame', '-S', secret, 'a.txt']).stderr).toContain('needle secret');
+    expect(plainGit(listing, {}, ['blame', '--ignore-revs-file', secret, 'a.txt']).stderr).toContain(
+      'needle secret',
+    );
+  });
+
+  const refused: [string, string[], string][] = [
+    ['blame --contents /etc/passwd', ['blame', '--contents', '/etc/passwd', 'a.txt'], 'ERR_FLAG_NOT_ALLOWED'],
+    ['blame --contents=', ['blame', '--contents=../../outside/secret.txt', 'a.txt'], 'ERR_FLAG_NOT_ALLOWED'],
+    ['blame --conte abbreviation', ['blame', '--conte', '/etc/passwd', 'a.txt'], 'ERR_FLAG_NOT_ALLOWED'],
+    ['blame -S <revs-file>', ['blame', '-S', '/tmp/revs', 'a.txt'], 'ERR_FLAG_NOT_ALLOWED'],
+    ['blame -S bundled', ['blame', '-wS/etc/passwd', 'a.txt'], 'ERR_FLAG_NOT_ALLOWED'],
+    [
+      'blame --ignore-revs-file',
+      ['blame', '--ignore-revs-file', '/etc/passwd', 'a.txt'],
+      'ERR_FLAG_NOT_ALLOWED',
+    ],
+    [
+      'blame --ignore-revs abbreviation',
+      ['blame', '--ignore-revs=/etc/passwd', 'a.txt'],
+      'ERR_FLAG_NOT_ALLOWED',
+    ],
+    ['blame -C (git -C elsewhere)', ['blame', '-C', 'a.txt'], 'ERR_FLAG_NOT_ALLOWED'],
+    ['blame -c', ['blame', '-c', 'a.txt'], 'ERR_FLAG_NOT_ALLOWED'],
+    ['blame --textconv', ['blame', '--textconv', 'a.txt'], 'ERR_FLAG_NOT_ALLOWED'],
+    ['blame --progress', ['blame', '--progress', 'a.txt'], 'ERR_FLAG_NOT_ALLOWED'],
+    ['blame -L /regex/', ['blame', '-L', '/^one/,+1', 'a.txt'], 'ERR_ARGUMENT_REJECTED'],
+    ['blame -L :funcname', ['blame', '-L:main', 'a.txt'], 'ERR_ARGUMENT_REJECTED'],
+    ['blame of a file via ..', ['blame', '../../outside/secret.txt'], 'ERR_ARGUMENT_REJECTED'],
+    ['blame of an absolute path', ['blame', '/etc/passwd'], 'ERR_ARGUMENT_REJECTED'],
+    [
+      'blame of a path outside after --',
+      ['blame', 'HEAD', '--', '../../outside/secret.txt'],
+      'ERR_ARGUMENT_REJECTED',
+    ],
+    ['blame of a path outside after a revision', ['blame', 'HEAD', '/etc/passwd'], 'ERR_ARGUMENT_REJECTED'],
+    ['blame with a ..-revision', ['blame', '../x', 'a.txt'], 'ERR_ARGUMENT_REJECTED'],
+    ['blame with three operands', ['blame', 'HEAD', 'a.txt', 'b.txt'], 'ERR_ARGUMENT_REJECTED'],
+    ['ls-files -X /etc/passwd', ['ls-files', '-X', '/etc/passwd'], 'ERR_FLAG_NOT_ALLOWED'],
+    ['ls-files -oX bundled', ['ls-files', '-oX/etc/passwd'], 'ERR_FLAG_NOT_ALLOWED'],
+    ['ls-files --exclude-from=', ['ls-files', '--exclude-from=/etc/passwd'], 'ERR_FLAG_NOT_ALLOWED'],
+    ['ls-files --exclude-f abbreviation', ['ls-files', '--exclude-f=/etc/passwd'], 'ERR_FLAG_NOT_ALLOWED'],
+    [
+      'ls-files --exclude-per-directory',
+      ['ls-files', '-o', '--exclude-per-directory=x'],
+      'ERR_FLAG_NOT_ALLOWED',
+    ],
+    ['ls-files --recurse-submodules', ['ls-files', '--recurse-submodules'], 'ERR_FLAG_NOT_ALLOWED'],
+    ['ls-files --format', ['ls-files', '--format=%(path)'], 'ERR_FLAG_NOT_ALLOWED'],
+    ['ls-files of a path via ..', ['ls-files', '-o', '../../outside'], 'ERR_ARGUMENT_REJECTED'],
+    ['ls-files of an absolute path', ['ls-files', '/etc'], 'ERR_ARGUMENT_REJECTED'],
+    ['ls-files of a path outside after --', ['ls-files', '--', '../../outside'], 'ERR_ARGUMENT_REJECTED'],
+    ['ls-files --with-tree of a ..-revision', ['ls-files', '--with-tree=../x'], 'ERR_ARGUMENT_REJECTED'],
+  ];
+  for (const [name, args, expected] of refused) {
+    it(`refuses ${name}`, async () => {
+      expect(await codeOf(executor.run('git', args, { cwd: listing }))).toBe(expected);
+      expect(pwned()).toEqual([]);
+    });
+  }
+
+  it('plain git blame reads a work tree file through a symlinked directory (the threat is real), the policy refuses it', async () => {
+    const linked = join(root, 'linked');
+    makeRepo(linked);
+    mkdirSync(join(linked, 'sub'));
+    writeFileSync(join(linked, 'sub', 'secret.txt'), 'committed\n');
+    git(linked, 'add', 'sub');
+    git(linked, 'commit', '-q', '-m', 'sub');
+    // What a file-writing tool inside the roots can do: swap the directory for a link out of them.
+    rmSync(join(linked, 'sub'), { recursive: true });
+    symlinkSync(join(dir.path, 'outside'), join(linked, 'sub'));
+    expect(git(linked, 'blame', 'sub/secret.txt')).toContain('needle secret');
+    for (const args of [
+      ['blame', 'sub/secret.txt'],
+      ['blame', '--', 'sub/secret.txt'],
+      ['blame', '-w', 'HEAD', 'sub/secret.txt'],
+    ]) {
+      expect(await codeOf(executor.run('git', args, { cwd: linked }))).toBe('ERR_ARGUMENT_REJECTED');
+    }
+    expect((await executor.run('git', ['blame', 'a.txt'], { cwd: linked })).stdout).toContain(') one');
+  });
+
+  it('plain git ls-files --recurse-submodules runs a program the submodule config names (the threat is real), the policy never recurses', async () => {
+    const inner = join(dir.path, 'inner-ls-src');
+    makeRepo(inner);
+    git(inner, 'commit', '-qam', 'clean');
+    const outer = join(root, 'ls-submodule');
+    makeRepo(outer);
+    git(outer, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', inner, 'sub');
+    git(outer, 'commit', '-qm', 'add submodule');
+    const sub = join(outer, 'sub');
+    git(sub, 'config', 'core.fsmonitor', join(dir.path, 'evil-fsmonitor'));
+    // A first run in the submodule leaves the index extension that makes git ask the hook again.
+    plainGit(sub, {}, ['status']);
+    rmSync(join(markers, 'fsmonitor'), { force: true });
+    plainGit(outer, {}, ['ls-files', '--recurse-submodules']);
+    expect(pwned()).toContain('fsmonitor');
+    rmSync(join(markers, 'fsmonitor'));
+    expect(await codeOf(executor.run('git', ['ls-files', '--recurse-submodules'], { cwd: outer }))).toBe(
+      'ERR_FLAG_NOT_ALLOWED',
+    );
+    const listed = await executor.run('git', ['ls-files', '-s', '-m', '-o'], { cwd: outer });
+    expect(listed.stdout).toMatch(/^160000 [0-9a-f]{40} 0\tsub$/m);
+    expect(listed.stdout).not.toContain('sub/a.txt');
+    expect(pwned()).toEqual([]);
+  }, 60_000);
 });
 
 describe('ls', () => {

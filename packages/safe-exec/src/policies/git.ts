@@ -23,6 +23,30 @@ const TEXT: ArgumentRule = { type: 'text', maxLength: 256 };
  */
 const FORMAT: ArgumentRule = { type: 'pattern', pattern: '(?![\\s\\S]*%[-+ ]?G)[^\\n\\r]{0,512}' };
 const flag: OptionSpec = {};
+/**
+ * `--date=<format>`: a named format, or a strftime one (where `%G` is the ISO week-based year, never
+ * a signature check).
+ */
+const DATE_FORMAT: ArgumentRule = {
+  type: 'pattern',
+  pattern:
+    '(relative|local|iso|iso8601|iso-strict|iso8601-strict|rfc|rfc2822|short|raw|human|unix|default)(-local)?|format(-local)?:[^\\n\\r]{1,64}',
+};
+/**
+ * A numeric `git blame -L` range: `10,20`, `10,+5`, `10,-5`, `10`, `10,`, `,20`. Not `/regex/` nor
+ * `:funcname` (the latter reads a funcname pattern the repository's attributes choose).
+ */
+const LINE_RANGE: ArgumentRule = {
+  type: 'pattern',
+  pattern: '[0-9]{1,9}(,([+-]?[0-9]{1,9})?)?|,[0-9]{1,9}',
+};
+/** A `git branch --sort` key: a plain field (optionally reversed with `-`, or `version:`), nothing else. */
+const SORT_KEY: ArgumentRule = {
+  type: 'pattern',
+  pattern:
+    '-?((version|v):)?(refname|objectname|objecttype|objectsize|authordate|committerdate|creatordate|taggerdate|authorname|authoremail|committername|committeremail|creator|subject|upstream|HEAD|worktreepath)',
+  allowLeadingDash: true,
+};
 
 const diffOutput: Record<string, OptionSpec> = {
   '--patch': { aliases: ['-p', '-u'] },
@@ -101,15 +125,7 @@ const logOptions: Record<string, OptionSpec> = {
   '--no-merges': flag,
   '--merges': flag,
   '--follow': flag,
-  '--date': {
-    value: 'required',
-    rule: {
-      type: 'pattern',
-      pattern:
-        // A strftime format: `%G` there is the ISO week-based year, never a signature check.
-        '(relative|local|iso|iso8601|iso-strict|iso8601-strict|rfc|rfc2822|short|raw|human|unix|default)(-local)?|format(-local)?:[^\\n\\r]{1,64}',
-    },
-  },
+  '--date': { value: 'required', rule: DATE_FORMAT },
   '--left-right': flag,
   '--cherry-pick': flag,
   '--boundary': flag,
@@ -139,13 +155,103 @@ const PATHS: Pick<ArgumentSpec, 'afterSeparator'> = { afterSeparator: { type: 'p
 const NO_DRIVERS = ['--no-ext-diff', '--no-textconv', '--ignore-submodules=all'];
 
 /**
- * Read-only `git`: `status`, `log`, `diff`, `show`. The repository's own config can run programs
- * even for `git status` (`core.fsmonitor`, `core.pager`, diff drivers, filters), so this policy
- * (1) runs a preflight that refuses a repository whose config holds any key outside a safe
- * allowlist or that lies outside the roots, (2) passes `-c` overrides for the known keys and
- * `--no-ext-diff --no-textconv`, and (3) sets `GIT_CONFIG_NOSYSTEM`, `GIT_CONFIG_GLOBAL=/dev/null`
- * and no terminal prompts. Not allowed: `-c`, `--config-env`, `-C`, `--git-dir`, `--work-tree`,
- * `--exec-path`, `--output`, `--ext-diff`, `--textconv`, `--no-index`, any other subcommand.
+ * `git blame [<options>] [<rev>] [--] <file>`. Not allowed: `--contents <file>`, `-S <revs-file>`
+ * and `--ignore-revs-file <file>` (each reads any file on the host and prints it back: as the final
+ * image, or line by line in error messages), `-C` (copy detection here, but git's change-directory
+ * option before a subcommand: refused everywhere), `-c`, `--textconv`, `--progress`. git blame runs
+ * textconv drivers by default: the policy forces `--no-textconv`.
+ */
+const blameOptions: Record<string, OptionSpec> = {
+  '-L': { value: 'required', rule: LINE_RANGE },
+  '--porcelain': { aliases: ['-p'] },
+  '--line-porcelain': flag,
+  '--incremental': flag,
+  '--show-email': { aliases: ['-e'] },
+  '--show-name': { aliases: ['-f'] },
+  '--show-number': { aliases: ['-n'] },
+  '-s': flag,
+  '-l': flag,
+  '-t': flag,
+  '-b': flag,
+  '-w': flag,
+  // Moved lines within the file; without a score, so never a short option with an optional value.
+  '-M': flag,
+  '--root': flag,
+  '--minimal': flag,
+  '--abbrev': { value: 'optional', rule: { type: 'number', min: 4, max: 64 } },
+  '--date': { value: 'required', rule: DATE_FORMAT },
+  // Revision options blame takes: `--reverse <rev>..<rev>` names its range as the <rev> positional.
+  '--reverse': flag,
+  '--first-parent': flag,
+  '--ignore-rev': { value: 'required', rule: REVISION },
+  '--color-lines': flag,
+  '--color-by-age': flag,
+  '--no-textconv': flag,
+};
+
+/**
+ * `git branch`, listing only: no positional at all (`git branch <name>` creates a branch, and after
+ * `--list` a pattern is the only thing a positional could be), and none of the options that write
+ * (`-d -D -m -M -c -C -f -t -u --set-upstream-to --unset-upstream --edit-description
+ * --create-reflog --recurse-submodules`). `--merged`/`--contains` take their commit as a value.
+ */
+const branchOptions: Record<string, OptionSpec> = {
+  '--list': { aliases: ['-l'] },
+  '--all': { aliases: ['-a'] },
+  '--remotes': { aliases: ['-r'] },
+  '--verbose': { aliases: ['-v'] },
+  '--show-current': flag,
+  '--contains': { value: 'required', rule: REVISION },
+  '--no-contains': { value: 'required', rule: REVISION },
+  '--merged': { value: 'required', rule: REVISION },
+  '--no-merged': { value: 'required', rule: REVISION },
+  '--points-at': { value: 'required', rule: REVISION },
+  '--sort': { value: 'required', rule: SORT_KEY },
+  '--ignore-case': { aliases: ['-i'] },
+  '--no-color': flag,
+  '--color': { value: 'optional', rule: { type: 'enum', values: ['always', 'never', 'auto'] } },
+  '--abbrev': { value: 'optional', rule: { type: 'number', min: 4, max: 64 } },
+  '--no-abbrev': flag,
+};
+
+/**
+ * `git ls-files [<options>] [<path>…]`. Not allowed: `-X`/`--exclude-from <file>` and
+ * `--exclude-per-directory <file>` (read patterns from any file), `--recurse-submodules` (runs git
+ * inside each submodule, under the submodule's own config, which the preflight does not see).
+ */
+const lsFilesOptions: Record<string, OptionSpec> = {
+  '--cached': { aliases: ['-c'] },
+  '--deleted': { aliases: ['-d'] },
+  '--modified': { aliases: ['-m'] },
+  '--others': { aliases: ['-o'] },
+  '--ignored': { aliases: ['-i'] },
+  '--stage': { aliases: ['-s'] },
+  '--unmerged': { aliases: ['-u'] },
+  '--exclude-standard': flag,
+  // A pattern, not a file.
+  '--exclude': { aliases: ['-x'], value: 'required', rule: TEXT },
+  '-z': flag,
+  '--full-name': flag,
+  '--error-unmatch': flag,
+  '--directory': flag,
+  '--no-empty-directory': flag,
+  '--eol': flag,
+  '--deduplicate': flag,
+  '--with-tree': { value: 'required', rule: REVISION },
+  '--abbrev': { value: 'optional', rule: { type: 'number', min: 4, max: 64 } },
+};
+
+/**
+ * Read-only `git`: `status`, `log`, `diff`, `show`, `blame`, `branch` (listing only) and `ls-files`.
+ * The repository's own config can run programs even for `git status` (`core.fsmonitor`,
+ * `core.pager`, diff drivers, filters), so this policy (1) runs a preflight, for every subcommand,
+ * that refuses a repository whose config holds any key outside a safe allowlist or that lies outside
+ * the roots, (2) passes `-c` overrides for the known keys and `--no-ext-diff --no-textconv`, and
+ * (3) sets `GIT_CONFIG_NOSYSTEM`, `GIT_CONFIG_GLOBAL=/dev/null` and no terminal prompts. Not
+ * allowed: `-c`, `--config-env`, `-C`, `--git-dir`, `--work-tree`, `--exec-path`, `--output`,
+ * `--ext-diff`, `--textconv`, `--no-index`, options that read a file the caller names (`blame
+ * --contents`/`-S`/`--ignore-revs-file`, `ls-files -X`/`--exclude-per-directory`),
+ * `ls-files --recurse-submodules`, any `branch` operand or writing option, any other subcommand.
  */
 export function gitPolicy(options: ReadyMadePolicyOptions = {}): CommandPolicy {
   return frozen({
@@ -236,6 +342,26 @@ export function gitPolicy(options: ReadyMadePolicyOptions = {}): CommandPolicy {
         positionals: REVISION,
         ...PATHS,
       },
+      blame: {
+        forcedArgs: NO_DRIVERS,
+        options: blameOptions,
+        // `[<rev>] <file>`: the revision follows REVISION; the file (the last positional, or what
+        // follows `--`) passes the path check: with no revision git blame reads the work tree file,
+        // through a symlinked directory too.
+        positionals: REVISION,
+        maxPositionals: 2,
+        lastPositionalAfterSeparator: true,
+        ...PATHS,
+      },
+      branch: {
+        options: branchOptions,
+      },
+      'ls-files': {
+        forcedArgs: ['--no-recurse-submodules'],
+        options: lsFilesOptions,
+        positionals: { type: 'path' },
+        ...PATHS,
+      },
       diff: {
         forcedArgs: NO_DRIVERS,
         options: {
@@ -269,6 +395,12 @@ export function gitPolicy(options: ReadyMadePolicyOptions = {}): CommandPolicy {
       '--no-index',
       '--open-files-in-pager',
       '--paginate',
+      '--contents',
+      '--ignore-revs-file',
+      '--exclude-from',
+      '-X',
+      '--exclude-per-directory',
+      '--recurse-submodules',
     ],
   });
 }
