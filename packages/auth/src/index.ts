@@ -56,6 +56,7 @@ export {
   type AsymmetricAlgorithm,
   type HmacAlgorithm,
   type HmacSecretSource,
+  type IssuerMetadataSource,
   isAsymmetricAlgorithm,
   isHmacAlgorithm,
   type JwksUriSource,

@@ -218,7 +218,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     throw new ConfigError('ERR_AUTH_CONFIG_INVALID', 'at least one key source is required');
   }
   const warnings: string[] = [];
-  const resolvers: KeyResolver[] = options.keys.map((source) => createKeyResolver(source, warnings));
+  const resolvers: KeyResolver[] = options.keys.map((source) => createKeyResolver(source, warnings, issuers));
   const byAlg = new Map<string, KeyResolver>();
   for (const resolver of resolvers) {
     for (const alg of resolver.algorithms) {

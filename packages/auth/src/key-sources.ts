@@ -4,14 +4,13 @@ import { ConfigError } from '@mcp-warden/core';
 import {
   type CryptoKey,
   createLocalJWKSet,
-  createRemoteJWKSet,
-  customFetch,
-  type FetchImplementation,
   type JSONWebKeySet,
   type JWK,
   type JWSHeaderParameters,
-  errors as joseErrors,
 } from 'jose';
+import { issuerMetadataResolver } from './issuer-metadata.js';
+import { configError, wrapSetErrors } from './key-source-checks.js';
+import { remoteKeySet, remoteSettings, transportOf } from './remote-key-set.js';
 import { tokenError } from './token-errors.js';
 
 /** HMAC algorithms: verified with a shared secret from configuration. */
@@ -109,8 +108,41 @@ export interface HmacSecretSource {
   readonly algorithms: readonly HmacAlgorithm[];
 }
 
+/**
+ * The authorization server's own metadata (RFC 8414, OpenID Connect Discovery 1.0) names the JWKS: its
+ * `jwks_uri` is discovered from the issuer, then used exactly as a {@link JwksUriSource}. The document
+ * must name this issuer exactly (mix-up defence); a `jwks_uri` must be an absolute `https:` URL.
+ */
+export interface IssuerMetadataSource {
+  readonly type: 'issuer-metadata';
+  /**
+   * The issuer whose metadata is read (an `https:` URL without query or fragment); must be one of the
+   * verifier's `issuer` values, compared exactly. Default: the verifier's issuer, when it has only one.
+   */
+  readonly issuer?: string;
+  /** Asymmetric algorithms this source may verify (required, non-empty). */
+  readonly algorithms: readonly AsymmetricAlgorithm[];
+  /** Timeout of each metadata and JWKS fetch. Default 5000 ms. */
+  readonly timeoutMs?: number;
+  /** Minimum time between JWKS fetches triggered by an unknown `kid` (limits kid floods). Default 30000 ms. */
+  readonly cooldownMs?: number;
+  /** How long the discovered `jwks_uri` and a fetched key set are used before they are fetched again. Default 600000 ms. */
+  readonly cacheMaxAgeMs?: number;
+  /** Extra request headers, sent to the metadata URLs and to the discovered `jwks_uri`. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Weakens security: allows `http:` to a non-loopback host, for the issuer and the `jwks_uri`. Emits a warning. Default false. */
+  readonly allowInsecureHttp?: boolean;
+  /** Largest metadata or JWKS response read, bytes (declared or streamed); a bigger one is a failed fetch. Default 524288. */
+  readonly maxResponseBytes?: number;
+}
+
 /** Where verification keys come from. Never from the token (`jku`, `x5u`, `x5c`, `jwk` are ignored). */
-export type KeySource = JwksUriSource | LocalJwksSource | PublicKeySource | HmacSecretSource;
+export type KeySource =
+  | JwksUriSource
+  | IssuerMetadataSource
+  | LocalJwksSource
+  | PublicKeySource
+  | HmacSecretSource;
 
 /** What a key source can verify; built once from configuration. */
 export interface KeyResolver {
@@ -120,10 +152,6 @@ export interface KeyResolver {
   /** The key for this header; synchronous when it is already at hand (saves a promise hop per token). */
   getKey(header: JWSHeaderParameters): CryptoKey | KeyObject | Promise<CryptoKey | KeyObject>;
   reload(): Promise<void>;
-}
-
-function configError(message: string, detail: Record<string, unknown> = {}): ConfigError {
-  return new ConfigError('ERR_AUTH_CONFIG_INVALID', message, { detail });
 }
 
 function checkAlgorithms(source: KeySource): void {
@@ -140,21 +168,6 @@ function checkAlgorithms(source: KeySource): void {
       });
     }
   }
-}
-
-function positive(value: number | undefined, fallback: number, name: string): number {
-  const result = value ?? fallback;
-  if (!Number.isFinite(result) || result <= 0) throw configError(`${name} must be a positive finite number`);
-  return result;
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    hostname === '::1' ||
-    /^127\.\d+\.\d+\.\d+$/.test(hostname)
-  );
 }
 
 /** Chooses among `candidates` by exact `kid`; a lone candidate serves a token when no key names a kid. */
@@ -282,21 +295,6 @@ function checkJwks(jwks: unknown, origin: string): JSONWebKeySet {
   return jwks as JSONWebKeySet;
 }
 
-function wrapSetErrors(error: unknown): never {
-  if (
-    error instanceof joseErrors.JWKSNoMatchingKey ||
-    error instanceof joseErrors.JWKSMultipleMatchingKeys ||
-    error instanceof joseErrors.JOSENotSupported
-  ) {
-    throw tokenError('ERR_TOKEN_KEY_NOT_FOUND', { cause: error });
-  }
-  // A fetch failure, timeout, bad status or malformed remote set: an upstream outage, never a 500.
-  throw tokenError('ERR_JWKS_UNAVAILABLE', {
-    cause: error,
-    detail: { errorName: error instanceof Error ? error.name : typeof error },
-  });
-}
-
 function localJwksResolver(source: LocalJwksSource): KeyResolver {
   if ((source.jwks === undefined) === (source.file === undefined)) {
     throw configError('a jwks key source needs exactly one of "jwks" or "file"');
@@ -332,86 +330,6 @@ function localJwksResolver(source: LocalJwksSource): KeyResolver {
   };
 }
 
-/** Longest wait after a failed JWKS fetch before the next attempt (shorter when `cooldownMs` is). */
-const FAILURE_BACKOFF_MAX_MS = 5000;
-
-class JwksFetchError extends Error {
-  override readonly name = 'JwksFetchError';
-}
-
-/**
- * The fetch jose uses for a remote JWKS, with two limits jose lacks: the body is read up to
- * `maxBytes` (a declared or streamed excess aborts it, so a hostile or broken endpoint cannot fill
- * memory before the timeout), and after a failed fetch (network error, non-200, oversized, not a
- * JWKS) no new request leaves for `backoffMs`. jose only rate-limits refetches after a successful one,
- * so without it every unknown `kid` (or every token, once the set is stale) hits a failing endpoint.
- */
-function boundedJwksFetch(
-  maxBytes: number,
-  backoffMs: number,
-): { readonly fetch: FetchImplementation; forced<T>(run: () => Promise<T>): Promise<T> } {
-  let retryAt = 0;
-  let forcing = 0;
-  const read = async (response: Response): Promise<Uint8Array> => {
-    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-    if (declared > maxBytes) throw new JwksFetchError('JWKS response too large');
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    if (response.body !== null) {
-      const reader = response.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) {
-          void reader.cancel().catch(() => {});
-          throw new JwksFetchError('JWKS response too large');
-        }
-        chunks.push(value);
-      }
-    }
-    return Buffer.concat(chunks, size);
-  };
-  const fetchImpl: FetchImplementation = async (url, init) => {
-    if (forcing === 0 && Date.now() < retryAt)
-      throw new JwksFetchError('JWKS fetch backing off after a failure');
-    try {
-      const response = await fetch(url, init);
-      if (response.status !== 200) {
-        void response.body?.cancel().catch(() => {});
-        throw new JwksFetchError(`JWKS endpoint answered ${response.status}`);
-      }
-      const bytes = await read(response);
-      let json: unknown;
-      try {
-        json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-      } catch (cause) {
-        throw new JwksFetchError('JWKS response is not JSON', { cause });
-      }
-      const keys = (json as { keys?: unknown } | null)?.keys;
-      if (typeof json !== 'object' || json === null || !Array.isArray(keys)) {
-        throw new JwksFetchError('JWKS response is not a key set');
-      }
-      retryAt = 0;
-      return new Response(bytes, { status: 200, headers: { 'content-type': 'application/json' } });
-    } catch (error) {
-      retryAt = Date.now() + backoffMs;
-      throw error;
-    }
-  };
-  return {
-    fetch: fetchImpl,
-    async forced(run) {
-      forcing++;
-      try {
-        return await run();
-      } finally {
-        forcing--;
-      }
-    },
-  };
-}
-
 function remoteJwksResolver(source: JwksUriSource, warnings: string[]): KeyResolver {
   let url: URL;
   try {
@@ -419,48 +337,31 @@ function remoteJwksResolver(source: JwksUriSource, warnings: string[]): KeyResol
   } catch (cause) {
     throw new ConfigError('ERR_AUTH_CONFIG_INVALID', 'the JWKS URL is not a valid URL', { cause });
   }
-  if (url.protocol !== 'https:') {
+  const transport = transportOf(url, source.allowInsecureHttp);
+  if (transport === 'refused') {
     if (url.protocol !== 'http:') throw configError('the JWKS URL must use https:', { url: url.href });
-    if (!isLoopbackHost(url.hostname)) {
-      if (source.allowInsecureHttp !== true) {
-        throw configError('the JWKS URL must use https: (http: only for loopback hosts)', { url: url.href });
-      }
-      warnings.push(`allowInsecureHttp: JWKS fetched over plain http from ${url.host}`);
-    }
+    throw configError('the JWKS URL must use https: (http: only for loopback hosts)', { url: url.href });
   }
-  const cooldownMs = positive(source.cooldownMs, 30_000, 'cooldownMs');
-  const maxResponseBytes = positive(source.maxResponseBytes, 524_288, 'maxResponseBytes');
-  const fetcher = boundedJwksFetch(maxResponseBytes, Math.min(cooldownMs, FAILURE_BACKOFF_MAX_MS));
-  const set = createRemoteJWKSet(url, {
-    timeoutDuration: Math.ceil(positive(source.timeoutMs, 5000, 'timeoutMs')), // jose wants an integer
-    cooldownDuration: cooldownMs,
-    cacheMaxAge: positive(source.cacheMaxAgeMs, 600_000, 'cacheMaxAgeMs'),
-    ...(source.headers === undefined ? {} : { headers: { ...source.headers } }),
-    [customFetch]: fetcher.fetch,
-  });
+  if (transport === 'insecure')
+    warnings.push(`allowInsecureHttp: JWKS fetched over plain http from ${url.host}`);
+  const set = remoteKeySet(url, remoteSettings(source));
   return {
     algorithms: new Set(source.algorithms),
     static: false,
-    async getKey(header) {
-      try {
-        return await set(header);
-      } catch (error) {
-        return wrapSetErrors(error);
-      }
-    },
-    async reload() {
-      try {
-        // An explicit reload is the operator asking: it is not held back by the failure backoff.
-        await fetcher.forced(() => set.reload());
-      } catch (error) {
-        wrapSetErrors(error);
-      }
-    },
+    getKey: set.getKey,
+    reload: set.reload,
   };
 }
 
-/** Validates one key source and builds its resolver. Throws `ConfigError` on any misconfiguration. */
-export function createKeyResolver(source: KeySource, warnings: string[] = []): KeyResolver {
+/**
+ * Validates one key source and builds its resolver. Throws `ConfigError` on any misconfiguration.
+ * `issuers` are the verifier's accepted issuers (an `issuer-metadata` source must discover one of them).
+ */
+export function createKeyResolver(
+  source: KeySource,
+  warnings: string[] = [],
+  issuers: readonly string[] = [],
+): KeyResolver {
   checkAlgorithms(source);
   switch (source.type) {
     case 'hmac':
@@ -471,6 +372,8 @@ export function createKeyResolver(source: KeySource, warnings: string[] = []): K
       return localJwksResolver(source);
     case 'jwks-uri':
       return remoteJwksResolver(source, warnings);
+    case 'issuer-metadata':
+      return issuerMetadataResolver(source, warnings, issuers);
     default:
       throw configError('unknown key source type', { type: (source as { type?: unknown }).type });
   }
