@@ -142,6 +142,9 @@ function keySource(settings: Settings): KeySource {
   const secret = settings.jwtSecret?.reveal();
   if (secret !== undefined)
     return { type: 'hmac', secrets: [{ secret }], algorithms: algorithms as HmacAlgorithm[] };
+  if (settings.jwtKeysFromIssuer) {
+    return { type: 'issuer-metadata', algorithms: algorithms as AsymmetricAlgorithm[] };
+  }
   if (settings.jwtJwksUrl !== undefined) {
     return { type: 'jwks-uri', url: settings.jwtJwksUrl, algorithms: algorithms as AsymmetricAlgorithm[] };
   }

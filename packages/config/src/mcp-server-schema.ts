@@ -60,6 +60,7 @@ export type McpServerShape = {
   jwtAudience: z.ZodOptional<z.ZodString>;
   jwtJwksUrl: z.ZodOptional<z.ZodURL>;
   jwtJwksFile: z.ZodOptional<z.ZodString>;
+  jwtKeysFromIssuer: z.ZodDefault<z.ZodBoolean>;
   jwtSecret: z.ZodOptional<SecretString<z.ZodString>>;
   jwtAlgorithms: z.ZodOptional<z.ZodArray<Enum<JwtAlgorithm>>>;
   apiKeysFile: z.ZodOptional<z.ZodString>;
@@ -91,6 +92,8 @@ const shape: McpServerShape = {
   jwtAudience: z.string().min(1).max(2048).optional(),
   jwtJwksUrl: z.url({ protocol: /^https?$/ }).optional(),
   jwtJwksFile: readableFile(path()).optional(),
+  /** Read the JWKS URL from the issuer's RFC 8414 / OpenID Connect metadata instead of configuring it. */
+  jwtKeysFromIssuer: z.boolean().default(false),
   jwtSecret: secret(z.string().min(32, 'must be at least 32 characters (256 bits)').max(4096)).optional(),
   jwtAlgorithms: commaList(z.enum(JWT_ALGORITHMS)).min(1).optional(),
   apiKeysFile: secretFile(path()).optional(),
@@ -156,12 +159,26 @@ export function mcpServerRuleIssues(settings: Settings): readonly Issue[] {
   }
   if (settings.authMode === 'jwt') {
     if (!has('jwtIssuer')) issues.push({ path: 'jwtIssuer', message: 'required for auth mode jwt' });
-    const keySources = ['jwtJwksUrl', 'jwtJwksFile', 'jwtSecret'].filter(has);
-    if (keySources.length !== 1) {
+    const discover = settings.jwtKeysFromIssuer === true;
+    const keySources = ['jwtJwksUrl', 'jwtJwksFile', 'jwtSecret'].filter(has).length + (discover ? 1 : 0);
+    if (keySources !== 1) {
       issues.push({
         path: 'authMode',
-        message: 'auth mode jwt needs exactly one of jwtJwksUrl, jwtJwksFile, jwtSecret',
+        message: 'auth mode jwt needs exactly one of jwtJwksUrl, jwtJwksFile, jwtSecret, jwtKeysFromIssuer',
       });
+    }
+    // The issuer's metadata is fetched from the issuer's own URL: https, as a JWKS URL must be.
+    if (discover && typeof settings.jwtIssuer === 'string') {
+      const url = URL.canParse(settings.jwtIssuer) ? new URL(settings.jwtIssuer) : undefined;
+      if (
+        url === undefined ||
+        !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))
+      ) {
+        issues.push({
+          path: 'jwtIssuer',
+          message: 'with jwtKeysFromIssuer, must be an https URL (http only on loopback)',
+        });
+      }
     }
     const algorithms = Array.isArray(settings.jwtAlgorithms) ? (settings.jwtAlgorithms as unknown[]) : [];
     const symmetric = algorithms.filter((alg) => typeof alg === 'string' && alg.startsWith('HS'));

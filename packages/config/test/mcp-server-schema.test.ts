@@ -31,6 +31,7 @@ describe('the ready MCP server schema', () => {
       maxConnections: 100,
       fsRoots: [],
       authMode: 'none',
+      jwtKeysFromIssuer: false,
       auditLog: './mcp_security.log',
       insecureAllowNoAuth: false,
       insecureAllowPlainHttp: false,
@@ -88,6 +89,7 @@ describe('the ready MCP server schema', () => {
         jwtIssuer: 'https://issuer.example',
         jwtAudience: 'https://mcp.example/mcp',
         jwtSecret: SECRET,
+        jwtKeysFromIssuer: false,
         jwtAlgorithms: ['HS256', 'HS512'],
         auditLog: '/var/log/mcp/audit.log',
         auditHmacKeyFile: hmac,
@@ -194,6 +196,50 @@ describe('the ready MCP server schema', () => {
     ]);
   });
 
+  it('reads the keys from the issuer metadata with jwtKeysFromIssuer, as the one key source, from an https issuer', () => {
+    const base = { MCP_AUTH_MODE: 'jwt', MCP_JWT_AUDIENCE: 'https://mcp.example/mcp' };
+    const ok = loadMcpServerConfig({
+      env: { ...base, MCP_JWT_ISSUER: 'https://tenant.auth.example/', MCP_JWT_KEYS_FROM_ISSUER: 'true' },
+    });
+    expect(ok.config.jwtKeysFromIssuer).toBe(true);
+    expect(effectiveJwtAlgorithms(ok.config)).toEqual(['RS256', 'ES256']);
+    expect(
+      loadMcpServerConfig({
+        env: { ...base, MCP_JWT_ISSUER: 'http://127.0.0.1:8080', MCP_JWT_KEYS_FROM_ISSUER: 'true' },
+      }).config.jwtKeysFromIssuer,
+    ).toBe(true);
+    const twice = problemsFrom(() =>
+      loadMcpServerConfig({
+        env: {
+          ...base,
+          MCP_JWT_ISSUER: 'https://tenant.auth.example/',
+          MCP_JWT_KEYS_FROM_ISSUER: 'true',
+          MCP_JWT_JWKS_URL: 'https://tenant.auth.example/jwks',
+        },
+      }),
+    );
+    expect(twice.map((problem) => problem.key)).toEqual(['authMode']);
+    for (const issuer of ['http://issuer.example', 'tenant-1', 'ftp://issuer.example']) {
+      const problems = problemsFrom(() =>
+        loadMcpServerConfig({ env: { ...base, MCP_JWT_ISSUER: issuer, MCP_JWT_KEYS_FROM_ISSUER: 'true' } }),
+      );
+      expect(problems.map((problem) => [problem.key, problem.reason])).toEqual([
+        ['jwtIssuer', 'with jwtKeysFromIssuer, must be an https URL (http only on loopback)'],
+      ]);
+    }
+    const hmac = problemsFrom(() =>
+      loadMcpServerConfig({
+        env: {
+          ...base,
+          MCP_JWT_ISSUER: 'https://tenant.auth.example/',
+          MCP_JWT_KEYS_FROM_ISSUER: 'true',
+          MCP_JWT_ALGORITHMS: 'HS256',
+        },
+      }),
+    );
+    expect(hmac.map((problem) => problem.key)).toEqual(['jwtAlgorithms']);
+  });
+
   it('requires an issuer and exactly one key source for JWT, and no algorithm confusion', () => {
     const missing = problemsFrom(() => loadMcpServerConfig({ env: { MCP_AUTH_MODE: 'jwt' } }));
     expect(missing.map((problem) => problem.key)).toEqual(['jwtIssuer', 'authMode']);
@@ -210,7 +256,10 @@ describe('the ready MCP server schema', () => {
       }),
     );
     expect(both.map((problem) => [problem.key, problem.reason])).toEqual([
-      ['authMode', 'auth mode jwt needs exactly one of jwtJwksUrl, jwtJwksFile, jwtSecret'],
+      [
+        'authMode',
+        'auth mode jwt needs exactly one of jwtJwksUrl, jwtJwksFile, jwtSecret, jwtKeysFromIssuer',
+      ],
       ['jwtAlgorithms', 'with jwtSecret only HS256/HS384/HS512 may be allowed'],
       ['jwtJwksUrl', 'must use https (http only on loopback)'],
     ]);
