@@ -1,5 +1,5 @@
 import { fstatSync, type Stats } from 'node:fs';
-import { link, lstat, mkdir, rename, rmdir, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, realpath, rename, rmdir, unlink } from 'node:fs/promises';
 import { ConfigError, type EventSink, isWardenError, noopSink, type WardenError } from '@mcp-warden/core';
 import { atomicWrite, type OpenedDir } from './atomic-write.js';
 import {
@@ -179,6 +179,21 @@ function notAFile(stats: Stats): WardenError {
 }
 
 /**
+ * Refuses when a root directory is no longer at its canonical path: replaced by a link to elsewhere
+ * after start (a root that is gone is not found). I/O notices by the real path of what it opened;
+ * `resolve()` answers a path that others open later, which the kernel would follow through such a link.
+ */
+async function rootInPlace(root: Root): Promise<void> {
+  let real: string;
+  try {
+    real = await realpath(root.real);
+  } catch {
+    throw safeFsError('ERR_NOT_FOUND', 'root_missing');
+  }
+  if (real !== root.real) throw safeFsError('ERR_SYMLINK_ESCAPE', 'root_replaced');
+}
+
+/**
  * File access confined to a set of roots. Every operation validates the path before touching the
  * disk, opens the parent directory and verifies the opened descriptor's real path, then acts on the
  * name relative to that descriptor (Linux: `/proc/self/fd/<fd>/<name>`), so a path swapped meanwhile
@@ -333,9 +348,11 @@ export class SafeFs {
   resolve(path: string, options: ResolveOptions = {}): Promise<string> {
     return this.#run('resolve', options, async () => {
       const location = this.#locate(path);
+      await rootInPlace(location.root);
       const landed = await walkPath(location.root.real, location.rest, this.#strictWalk());
       const root = rootContaining(landed.path, this.#roots);
       if (root === undefined) throw safeFsError('ERR_SYMLINK_ESCAPE', 'resolved_outside_roots');
+      if (root !== location.root) await rootInPlace(root);
       if (options.intent === 'write' && root.readOnly) throw safeFsError('ERR_READ_ONLY_ROOT', 'read_only');
       // A path no system call could use (Linux PATH_MAX, with its NUL): what every other operation
       // answers for it, rather than a string that fails later elsewhere.

@@ -7,8 +7,10 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  renameSync,
   statSync,
   symlinkSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { mkdir as mkdirAsync, rmdir as rmdirAsync } from 'node:fs/promises';
@@ -720,5 +722,40 @@ describe('adversarial review probes', () => {
     expect(readFileSync(join(box.root, 'tree', 'sub', 'f.txt'), 'utf8')).toBe('f');
     await fs.remove('tree', { recursive: true });
     expect(existsSync(join(box.root, 'tree'))).toBe(false);
+  });
+});
+
+// `resolve()` is how other components (safe-exec's path check) ask "is this inside?". When the root
+// directory itself was replaced by a link to elsewhere after start, every I/O refused, but resolve()
+// still answered with a path under the root, which the kernel then follows out of it.
+describe('resolve() after the root itself is replaced by a symbolic link', () => {
+  it('refuses, as every I/O does, instead of answering a path the kernel follows outside', async () => {
+    const box = sandbox();
+    writeFileSync(join(box.root, 'in.txt'), 'in');
+    const fs = safeFsFor(box);
+    expect(await fs.resolve('in.txt')).toBe(join(box.root, 'in.txt'));
+    renameSync(box.root, join(box.base, 'root-moved'));
+    symlinkSync(box.outside, box.root);
+    // The threat is real: the answer names the secret once the kernel follows the root link.
+    expect(readFileSync(join(box.root, 'secret.txt'), 'utf8')).toBe(SECRET);
+    expect(await codeOf(fs.readText('secret.txt'))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.resolve('secret.txt'))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.resolve('new-file.txt', { intent: 'write' }))).toBe('ERR_SYMLINK_ESCAPE');
+    expect(await codeOf(fs.resolve('.'))).toBe('ERR_SYMLINK_ESCAPE');
+  });
+
+  it('still answers for a root configured through a link, and after the root is put back (must-allow)', async () => {
+    const box = sandbox();
+    writeFileSync(join(box.root, 'in.txt'), 'in');
+    symlinkSync(box.root, join(box.base, 'root-link'));
+    const fs = createSafeFs({ roots: [join(box.base, 'root-link')] });
+    expect(await fs.resolve('in.txt')).toBe(join(box.root, 'in.txt'));
+    const moved = join(box.base, 'root-moved');
+    renameSync(box.root, moved);
+    symlinkSync(box.outside, box.root);
+    expect(await codeOf(fs.resolve('in.txt'))).toBe('ERR_SYMLINK_ESCAPE');
+    unlinkSync(box.root);
+    renameSync(moved, box.root);
+    expect(await fs.resolve('in.txt')).toBe(join(box.root, 'in.txt'));
   });
 });
