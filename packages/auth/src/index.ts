@@ -64,6 +64,7 @@ export {
   type KeySource,
   type LocalJwksSource,
   type PublicKeySource,
+  type RemoteFetchOptions,
 } from './key-sources.js';
 export {
   type AuthRequest,

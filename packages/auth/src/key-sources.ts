@@ -65,25 +65,32 @@ export function isAsymmetricAlgorithm(alg: string): alg is AsymmetricAlgorithm {
   return Object.hasOwn(KEY_FIT, alg);
 }
 
+/** Fetch limits shared by the remote key sources (`jwks-uri`, `issuer-metadata`). */
+export interface RemoteFetchOptions {
+  /** Timeout of each fetch. Default 5000 ms. */
+  readonly timeoutMs?: number;
+  /** Minimum time between JWKS fetches triggered by an unknown `kid` (limits kid floods). Default 30000 ms. */
+  readonly cooldownMs?: number;
+  /** How long a fetched key set (and a discovered `jwks_uri`) is used before a refetch. Default 600000 ms. */
+  readonly cacheMaxAgeMs?: number;
+  /** Extra request headers (`issuer-metadata`: sent to the metadata URLs and to the discovered `jwks_uri`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Weakens security: allows `http:` to a non-loopback host (`issuer-metadata`: for the issuer and the
+   * `jwks_uri`). Emits a warning. Default false.
+   */
+  readonly allowInsecureHttp?: boolean;
+  /** Largest response read, bytes (declared or streamed); a bigger one is a failed fetch. Default 524288. */
+  readonly maxResponseBytes?: number;
+}
+
 /** A remote JWKS (the authorization server's `jwks_uri`), fetched and cached by jose. */
-export interface JwksUriSource {
+export interface JwksUriSource extends RemoteFetchOptions {
   readonly type: 'jwks-uri';
-  /** `https:` URL; `http:` only for loopback hosts unless {@link allowInsecureHttp}. */
+  /** `https:` URL; `http:` only for loopback hosts unless {@link RemoteFetchOptions.allowInsecureHttp}. */
   readonly url: string | URL;
   /** Asymmetric algorithms this source may verify (required, non-empty). */
   readonly algorithms: readonly AsymmetricAlgorithm[];
-  /** Fetch timeout. Default 5000 ms. */
-  readonly timeoutMs?: number;
-  /** Minimum time between fetches triggered by an unknown `kid` (limits kid floods). Default 30000 ms. */
-  readonly cooldownMs?: number;
-  /** How long a fetched set is used before a refetch. Default 600000 ms. */
-  readonly cacheMaxAgeMs?: number;
-  /** Extra request headers. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Weakens security: allows `http:` to a non-loopback host. Emits a warning. Default false. */
-  readonly allowInsecureHttp?: boolean;
-  /** Largest JWKS response read, bytes (declared or streamed); a bigger one is a failed fetch. Default 524288. */
-  readonly maxResponseBytes?: number;
 }
 
 /** A local JWKS, given as an object or read from a JSON file (re-read by `reload()`). */
@@ -113,7 +120,7 @@ export interface HmacSecretSource {
  * `jwks_uri` is discovered from the issuer, then used exactly as a {@link JwksUriSource}. The document
  * must name this issuer exactly (mix-up defence); a `jwks_uri` must be an absolute `https:` URL.
  */
-export interface IssuerMetadataSource {
+export interface IssuerMetadataSource extends RemoteFetchOptions {
   readonly type: 'issuer-metadata';
   /**
    * The issuer whose metadata is read (an `https:` URL without query or fragment); must be one of the
@@ -122,18 +129,6 @@ export interface IssuerMetadataSource {
   readonly issuer?: string;
   /** Asymmetric algorithms this source may verify (required, non-empty). */
   readonly algorithms: readonly AsymmetricAlgorithm[];
-  /** Timeout of each metadata and JWKS fetch. Default 5000 ms. */
-  readonly timeoutMs?: number;
-  /** Minimum time between JWKS fetches triggered by an unknown `kid` (limits kid floods). Default 30000 ms. */
-  readonly cooldownMs?: number;
-  /** How long the discovered `jwks_uri` and a fetched key set are used before they are fetched again. Default 600000 ms. */
-  readonly cacheMaxAgeMs?: number;
-  /** Extra request headers, sent to the metadata URLs and to the discovered `jwks_uri`. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Weakens security: allows `http:` to a non-loopback host, for the issuer and the `jwks_uri`. Emits a warning. Default false. */
-  readonly allowInsecureHttp?: boolean;
-  /** Largest metadata or JWKS response read, bytes (declared or streamed); a bigger one is a failed fetch. Default 524288. */
-  readonly maxResponseBytes?: number;
 }
 
 /** Where verification keys come from. Never from the token (`jku`, `x5u`, `x5c`, `jwk` are ignored). */
