@@ -30,6 +30,23 @@ export function workspace(): {
   };
 }
 
+/** Starts the real server over HTTP on a free loopback port, with the workspace's roots and audit log. */
+export async function startHttpServer(
+  ws: ReturnType<typeof workspace>,
+  env: Record<string, string>,
+): Promise<RunningServer> {
+  const { config, warnings } = loadSettings({
+    env: {
+      MCP_TRANSPORT: 'http',
+      MCP_SERVER_PORT: '0',
+      MCP_FS_ROOTS: ws.roots,
+      MCP_AUDIT_LOG: ws.auditLog,
+      ...env,
+    },
+  });
+  return startServer(config, warnings);
+}
+
 /** Starts the real server over HTTP with JWT auth on a free loopback port, and a token minter. */
 export async function startJwtServer(
   ws: ReturnType<typeof workspace>,
@@ -45,21 +62,14 @@ export async function startJwtServer(
     keyFile: ws.keyFile,
   });
   writeFileSync(ws.jwksFile, JSON.stringify(seed.jwks));
-  const { config, warnings } = loadSettings({
-    env: {
-      MCP_TRANSPORT: 'http',
-      MCP_SERVER_PORT: '0',
-      MCP_FS_ROOTS: ws.roots,
-      MCP_AUTH_MODE: 'jwt',
-      MCP_JWT_ISSUER: ISSUER,
-      MCP_JWT_AUDIENCE: 'https://mcp.test.local/mcp',
-      MCP_JWT_JWKS_FILE: ws.jwksFile,
-      MCP_JWT_ALGORITHMS: 'ES256',
-      MCP_AUDIT_LOG: ws.auditLog,
-      ...env,
-    },
+  const running = await startHttpServer(ws, {
+    MCP_AUTH_MODE: 'jwt',
+    MCP_JWT_ISSUER: ISSUER,
+    MCP_JWT_AUDIENCE: 'https://mcp.test.local/mcp',
+    MCP_JWT_JWKS_FILE: ws.jwksFile,
+    MCP_JWT_ALGORITHMS: 'ES256',
+    ...env,
   });
-  const running = await startServer(config, warnings);
   const mint = async (subject: string, scopes: readonly string[]) =>
     (
       await mintDevToken({

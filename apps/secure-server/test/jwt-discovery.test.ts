@@ -3,9 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mintDevToken } from '@mcp-warden/auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.js';
-import { startServer } from '../src/server.js';
-import { loadSettings } from '../src/settings.js';
-import { httpClient, workspace } from './helpers.js';
+import { httpClient, startHttpServer, workspace } from './helpers.js';
 
 // An authorization server on loopback that publishes RFC 8414 metadata naming its JWKS: the reference
 // server is configured with the issuer alone (MCP_JWT_KEYS_FROM_ISSUER) and finds the keys itself.
@@ -33,20 +31,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => authorizationServer.listen(0, '127.0.0.1', resolve));
   issuer = `http://127.0.0.1:${(authorizationServer.address() as AddressInfo).port}`;
-  const { config, warnings } = loadSettings({
-    env: {
-      MCP_TRANSPORT: 'http',
-      MCP_SERVER_PORT: '0',
-      MCP_FS_ROOTS: ws.roots,
-      MCP_AUTH_MODE: 'jwt',
-      MCP_JWT_ISSUER: issuer,
-      MCP_JWT_AUDIENCE: AUDIENCE,
-      MCP_JWT_KEYS_FROM_ISSUER: 'true',
-      MCP_JWT_ALGORITHMS: 'ES256',
-      MCP_AUDIT_LOG: ws.auditLog,
-    },
+  running = await startHttpServer(ws, {
+    MCP_AUTH_MODE: 'jwt',
+    MCP_JWT_ISSUER: issuer,
+    MCP_JWT_AUDIENCE: AUDIENCE,
+    MCP_JWT_KEYS_FROM_ISSUER: 'true',
+    MCP_JWT_ALGORITHMS: 'ES256',
   });
-  running = await startServer(config, warnings);
 });
 afterAll(async () => {
   await running?.close('test done');
