@@ -33,6 +33,17 @@ export interface RateLimitGuardOptions {
 
 const DEFAULT_RULE: RateLimitRuleSpec = { limit: 120, periodMs: 60_000 };
 
+/**
+ * What a call spends of the default rule, or `undefined` for nothing. A completion or a template's
+ * `list` callback (`call.operation`) is not a call of its target: it spends 1, whatever the target's
+ * `cost` or exemption, and nothing of the target's own rule (typing into a prompt's argument must not
+ * use up "5 calls a minute" of the prompt).
+ */
+function defaultCost(call: Call): number | undefined {
+  if (call.operation !== undefined) return 1;
+  return call.policy.rateLimit === false ? undefined : call.policy.cost;
+}
+
 function buildAll(
   rules: Readonly<Record<string, RuleInput>> | undefined,
   kind: CallKind,
@@ -47,7 +58,8 @@ function buildAll(
  * (from `tools` / `resources` / `prompts`, or `policy.rateLimit`) per key and target, then the
  * default rule per key. A call spends `policy.cost` (default 1) of the default rule and one call of its
  * own rule ("5 calls a minute" means calls, whatever they cost); a call its own rule denies spends
- * nothing of the default rule. A denial throws
+ * nothing of the default rule. A completion or a template's `list` callback spends 1 of the default
+ * rule only. A denial throws
  * `ERR_RATE_LIMITED` (or `ERR_CONCURRENCY_LIMITED`) with `retryAfterMs` in its data, and emits
  * `ratelimit_exceeded`. A store that cannot decide makes the call fail (`ERR_RATE_LIMIT_UNAVAILABLE`).
  */
@@ -65,6 +77,7 @@ export function rateLimitGuard(options: RateLimitGuardOptions): Guard {
   const policyRules = new WeakMap<object, RateLimitRule>();
 
   const targetRule = (call: Call): RateLimitRule | undefined => {
+    if (call.operation !== undefined) return undefined;
     const policyRule = call.policy.rateLimit;
     if (policyRule !== undefined && policyRule !== false) {
       let rule = policyRules.get(policyRule);
@@ -114,8 +127,9 @@ export function rateLimitGuard(options: RateLimitGuardOptions): Guard {
       const decision = decideOne(targetKey, rule, 1);
       if (!decision.allowed) deny(call, rule, targetKey, decision);
     }
-    if (globalRule !== undefined && call.policy.rateLimit !== false) {
-      const decision = decideOne(key, globalRule, call.policy.cost);
+    const cost = defaultCost(call);
+    if (globalRule !== undefined && cost !== undefined) {
+      const decision = decideOne(key, globalRule, cost);
       if (!decision.allowed) deny(call, globalRule, key, decision);
     }
   };
@@ -128,8 +142,9 @@ export function rateLimitGuard(options: RateLimitGuardOptions): Guard {
       const decision = await store.consume(targetKey, rule, 1);
       if (!decision.allowed) deny(call, rule, targetKey, decision);
     }
-    if (globalRule !== undefined && call.policy.rateLimit !== false) {
-      const decision = await store.consume(key, globalRule, call.policy.cost);
+    const cost = defaultCost(call);
+    if (globalRule !== undefined && cost !== undefined) {
+      const decision = await store.consume(key, globalRule, cost);
       if (!decision.allowed) deny(call, globalRule, key, decision);
     }
   };

@@ -1,4 +1,5 @@
 import { type EventSink, type Guard, memorySink, secureMcpServer } from '@mcp-warden/core';
+import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -136,6 +137,59 @@ describe('rateLimitGuard with the real SDK client', () => {
     expect(textOf(await ann.callTool({ name: 'echo', arguments: { text: 'a' } }))).toBe('a'); // 9 of 10, echo 1 of 1
     const denied = await ann.callTool({ name: 'echo', arguments: { text: 'b' } });
     expect((denied._meta as Record<string, object>)['mcp-warden/error']).toMatchObject({ policy: 'echo' });
+    await ann.close();
+  });
+
+  it("charges a completion or a template's listing 1 of the default budget, nothing of the target's own rule or cost", async () => {
+    const guard = rateLimitGuard({
+      store: new MemoryStore(),
+      rule: { limit: 7, periodMs: hour },
+      prompts: { report: { limit: 1, periodMs: hour } },
+      resources: { files: { limit: 1, periodMs: hour } },
+    });
+    const mcp = new McpServer({ name: 'rl', version: '1.0.0' });
+    secureMcpServer(mcp, { guards: [guard], policies: { prompts: { report: { cost: 3 } } } });
+    const months = completable(z.string(), (value) =>
+      ['jan', 'feb'].filter((month) => month.startsWith(value)),
+    );
+    mcp.registerPrompt('report', { argsSchema: { month: months } }, ({ month }) => ({
+      messages: [{ role: 'user', content: { type: 'text', text: month } }],
+    }));
+    const files = new ResourceTemplate('files://{name}', {
+      list: async () => ({ resources: [{ uri: 'files://a', name: 'a' }] }),
+      complete: { name: () => ['a'] },
+    });
+    mcp.registerResource('files', files, {}, async (uri) => ({
+      contents: [{ uri: uri.href, text: 'file' }],
+    }));
+    const ann = await connect(mcp, as('ann'));
+    const completeMonth = (value: string) =>
+      ann.complete({ ref: { type: 'ref/prompt', name: 'report' }, argument: { name: 'month', value } });
+
+    // Typing into the prompt's argument: 1 each of the default budget (2 of 7), none of the prompt's 1 an hour.
+    expect((await completeMonth('j')).completion.values).toEqual(['jan']);
+    expect((await completeMonth('ja')).completion.values).toEqual(['jan']);
+    const prompt = await ann.getPrompt({ name: 'report', arguments: { month: 'jan' } }); // its cost: 5 of 7
+    expect(prompt.messages[0]?.content).toEqual({ type: 'text', text: 'jan' });
+    // The template's list callback and a completion of its variable: 1 each (7 of 7), not its cost.
+    expect((await ann.listResources()).resources.map((resource) => resource.uri)).toEqual(['files://a']);
+    const name = await ann.complete({
+      ref: { type: 'ref/resource', uri: 'files://{name}' },
+      argument: { name: 'name', value: '' },
+    });
+    expect(name.completion.values).toEqual(['a']);
+    // The default budget is spent, completions included; the read's own rule was not touched by them.
+    await expect(completeMonth('f')).rejects.toMatchObject({
+      code: -32029,
+      data: expect.objectContaining({ code: 'ERR_RATE_LIMITED', policy: 'default' }),
+    });
+    await expect(ann.readResource({ uri: 'files://a' })).rejects.toMatchObject({
+      data: expect.objectContaining({ policy: 'default' }),
+    });
+    // The prompt's own rule still counts its ordinary calls.
+    await expect(ann.getPrompt({ name: 'report', arguments: { month: 'feb' } })).rejects.toMatchObject({
+      data: expect.objectContaining({ policy: 'prompt' }),
+    });
     await ann.close();
   });
 
