@@ -147,30 +147,12 @@ function discoveredJwksUri(
   return url;
 }
 
-/** The configured issuer this source discovers: its own `issuer`, or the verifier's only one. */
-function metadataIssuer(source: IssuerMetadataSource, issuers: readonly string[]): string {
-  if (source.issuer === undefined) {
-    if (issuers.length !== 1) {
-      throw configError('an issuer-metadata key source needs "issuer" when the verifier accepts several', {
-        issuers: issuers.length,
-      });
-    }
-    return issuers[0]!;
-  }
-  if (typeof source.issuer !== 'string' || !issuers.includes(source.issuer)) {
-    throw configError('the issuer of an issuer-metadata key source must be one of the verifier issuers', {
-      issuer: typeof source.issuer === 'string' ? source.issuer : typeof source.issuer,
-    });
-  }
-  return source.issuer;
-}
-
+/** The resolver of an `issuer-metadata` source; `issuer` is the source's issuer, already checked. */
 export function issuerMetadataResolver(
   source: IssuerMetadataSource,
+  issuer: string,
   warnings: string[],
-  issuers: readonly string[],
 ): KeyResolver {
-  const issuer = metadataIssuer(source, issuers);
   let issuerUrl: URL;
   try {
     issuerUrl = new URL(issuer);
@@ -261,6 +243,7 @@ export function issuerMetadataResolver(
   };
 
   return {
+    issuer,
     algorithms: new Set(source.algorithms),
     static: false,
     async getKey(header) {

@@ -1,6 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import { ConfigError, type EventSink } from '@mcp-warden/core';
-import { type CryptoKey, type JWSHeaderParameters, type JWTPayload, jwtVerify } from 'jose';
+import {
+  type CryptoKey,
+  type JWSHeaderParameters,
+  type JWTPayload,
+  type JWTVerifyOptions,
+  jwtVerify,
+} from 'jose';
 import { createKeyResolver, type KeyResolver, type KeySource } from './key-sources.js';
 import { scopesFromClaims } from './scopes.js';
 import { TokenCache, type TokenCacheOptions, tokenCacheKey } from './token-cache.js';
@@ -18,7 +24,10 @@ export interface JwtVerifierOptions {
    * Required: the audience check cannot be switched off.
    */
   readonly resource: string | URL;
-  /** Where keys come from; each source has its own algorithm allowlist; an algorithm may appear in one source only. */
+  /**
+   * Where keys come from. Each source verifies tokens of one issuer only (its `issuer`, required when there
+   * are several) and has its own algorithm allowlist; an algorithm may appear in one source per issuer.
+   */
   readonly keys: readonly KeySource[];
   /** Clock skew tolerated for `exp`, `nbf` and `iat`, seconds. Default 60; at most 300. */
   readonly clockToleranceSec?: number;
@@ -187,6 +196,54 @@ function audiencesFor(resource: string): string[] {
   return [...out];
 }
 
+/** A key source and the jose options that hold a token to that source's issuer and algorithms. */
+interface Route {
+  readonly resolver: KeyResolver;
+  readonly joseOptions: JWTVerifyOptions;
+}
+
+/**
+ * Each issuer's key sources by algorithm. Two sources of one issuer may not share an algorithm (which one
+ * verifies would be ambiguous); sources of different issuers may. A source's jose options name its issuer
+ * alone, not the verifier's list (arrays: jose would otherwise wrap a string in a new one on every call).
+ */
+function routesByIssuer(
+  resolvers: readonly KeyResolver[],
+  shared: Omit<JWTVerifyOptions, 'algorithms' | 'issuer'>,
+): Map<string, Map<string, Route>> {
+  const routes = new Map<string, Map<string, Route>>();
+  for (const resolver of resolvers) {
+    const route: Route = {
+      resolver,
+      joseOptions: { ...shared, algorithms: [...resolver.algorithms], issuer: [resolver.issuer] },
+    };
+    const byAlg = routes.get(resolver.issuer) ?? new Map<string, Route>();
+    routes.set(resolver.issuer, byAlg);
+    for (const alg of resolver.algorithms) {
+      if (byAlg.has(alg)) {
+        throw new ConfigError(
+          'ERR_AUTH_CONFIG_INVALID',
+          `algorithm ${alg} is allowed by two key sources of one issuer`,
+          { detail: { issuer: resolver.issuer } },
+        );
+      }
+      byAlg.set(alg, route);
+    }
+  }
+  return routes;
+}
+
+/**
+ * The unverified `iss` of a token that passed the compact-syntax check. It only chooses the keys; jose then
+ * requires exactly that issuer.
+ */
+function claimedIssuer(token: string): string {
+  const start = token.indexOf('.') + 1;
+  const { iss } = decodeSegment(token.slice(start, token.indexOf('.', start)));
+  if (typeof iss !== 'string') throw tokenError('ERR_TOKEN_ISSUER_INVALID');
+  return iss;
+}
+
 /**
  * Creates a JWT access-token verifier (RFC 9068 profile) over jose. Keys come from configuration only;
  * `iss`, `aud` (this resource), `exp` are required; `typ`, `nbf`, future `iat`, `crit`, size, JWE and
@@ -219,17 +276,17 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   }
   const warnings: string[] = [];
   const resolvers: KeyResolver[] = options.keys.map((source) => createKeyResolver(source, warnings, issuers));
-  const byAlg = new Map<string, KeyResolver>();
-  for (const resolver of resolvers) {
-    for (const alg of resolver.algorithms) {
-      if (byAlg.has(alg)) {
-        throw new ConfigError('ERR_AUTH_CONFIG_INVALID', `algorithm ${alg} is allowed by two key sources`);
-      }
-      byAlg.set(alg, resolver);
-    }
-  }
-  const algorithms = [...byAlg.keys()];
   const required = [...new Set(['exp', ...(options.requiredClaims ?? ['sub'])])];
+  const routes = routesByIssuer(resolvers, {
+    audience: audiencesFor(resource),
+    requiredClaims: required,
+    clockTolerance: tolerance,
+    ...(maxAge === undefined ? {} : { maxTokenAge: maxAge }),
+  });
+  // With one issuer every token is routed to its sources without reading the payload (jose checks `iss`).
+  const soleIssuerRoutes = issuers.length === 1 ? routes.get(issuers[0]!) : undefined;
+  const algorithms = [...new Set(resolvers.flatMap((resolver) => [...resolver.algorithms]))];
+  const allowed = new Set(algorithms);
   const now = options.now ?? Date.now;
   const customClock = options.now !== undefined;
   const cache = options.cache === false ? undefined : new TokenCache<VerifiedToken>(options.cache);
@@ -244,23 +301,13 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     });
   }
 
-  // The allowlist is checked by checkHeader before a key is chosen, and again by jose (defence in
-  // depth: a key must never meet an algorithm outside the list). Arrays where jose would otherwise
-  // wrap a string in a new array on every call.
-  const joseOptions = {
-    algorithms,
-    issuer: issuers,
-    audience: audiencesFor(resource),
-    requiredClaims: required,
-    clockTolerance: tolerance,
-    ...(maxAge === undefined ? {} : { maxTokenAge: maxAge }),
-  };
-
-  /** Header rules jose does not apply: alg routing, JWE/nested refusal, `typ` mode. Throws on failure. */
-  const checkHeader = (header: Readonly<Record<string, unknown>>): KeyResolver => {
+  /**
+   * Header rules jose does not apply: the allowlist (checked again by jose with the chosen source's list:
+   * a key must never meet an algorithm outside it), JWE/nested refusal, `typ` mode. Throws on failure.
+   */
+  const checkHeader = (header: Readonly<Record<string, unknown>>): void => {
     const { alg, typ, cty, enc } = header;
-    const resolver = typeof alg === 'string' ? byAlg.get(alg) : undefined;
-    if (resolver === undefined) {
+    if (typeof alg !== 'string' || !allowed.has(alg)) {
       throw tokenError('ERR_TOKEN_ALG_NOT_ALLOWED', {
         detail: { alg: typeof alg === 'string' ? alg : null },
       });
@@ -276,7 +323,6 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       const ok = normalized === 'at+jwt' || (typMode === 'lenient' && normalized === 'jwt');
       if (!ok) throw tokenError('ERR_TOKEN_TYPE_INVALID', { detail: { typ: String(typ).slice(0, 64) } });
     }
-    return resolver;
   };
 
   /** Classifies a token that is not three non-empty base64url segments. Always throws. */
@@ -293,14 +339,14 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   };
 
   // Hot path: the header segment repeats across an issuer's tokens, so the outcome of the header rules
-  // (and, for static sources, the key) is memoised per header segment. Only headers that passed the
-  // rules are stored; the map is bounded and emptied by reload(). The entry used last is tried first,
-  // by prefix, which spares slicing and hashing the segment.
+  // (and, for static sources, the key of each source) is memoised per header segment. Only headers that
+  // passed the rules are stored; the map is bounded and emptied by reload(). The entry used last is tried
+  // first, by prefix, which spares slicing and hashing the segment.
   interface HeaderEntry {
     readonly segment: string;
     readonly header: JWSHeaderParameters;
-    readonly resolver: KeyResolver;
-    key: CryptoKey | KeyObject | undefined;
+    /** Static keys by source: one header (same `alg` and `kid`) may be served by sources of several issuers. */
+    readonly keys: Map<KeyResolver, CryptoKey | KeyObject>;
   }
   const headers = new Map<string, HeaderEntry>();
   let lastHeader: HeaderEntry | undefined;
@@ -308,17 +354,34 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     let entry = headers.get(segment);
     if (entry === undefined) {
       const header = decodeSegment(segment) as JWSHeaderParameters;
-      entry = { segment, header, resolver: checkHeader(header as Record<string, unknown>), key: undefined };
+      checkHeader(header as Record<string, unknown>);
+      entry = { segment, header, keys: new Map() };
       if (headers.size >= 256) headers.clear();
       headers.set(segment, entry);
     }
     lastHeader = entry;
     return entry;
   };
-  const keyFor = (entry: HeaderEntry): CryptoKey | KeyObject | Promise<CryptoKey | KeyObject> => {
-    if (entry.key !== undefined) return entry.key;
-    const key = entry.resolver.getKey(entry.header);
-    if (entry.resolver.static && !(key instanceof Promise)) entry.key = key;
+  /**
+   * The source that verifies `token`: the one for its `alg` among the sources of its issuer (the only
+   * issuer, or else the unverified `iss`). An issuer without a source for that `alg` is refused as an
+   * algorithm no source accepts.
+   */
+  const routeFor = (token: string, header: JWSHeaderParameters): Route => {
+    const byAlg = soleIssuerRoutes ?? routes.get(claimedIssuer(token));
+    if (byAlg === undefined) throw tokenError('ERR_TOKEN_ISSUER_INVALID');
+    const route = byAlg.get(header.alg as string);
+    if (route === undefined) throw tokenError('ERR_TOKEN_ALG_NOT_ALLOWED', { detail: { alg: header.alg } });
+    return route;
+  };
+  const keyFor = (
+    entry: HeaderEntry,
+    resolver: KeyResolver,
+  ): CryptoKey | KeyObject | Promise<CryptoKey | KeyObject> => {
+    const known = entry.keys.get(resolver);
+    if (known !== undefined) return known;
+    const key = resolver.getKey(entry.header);
+    if (resolver.static && !(key instanceof Promise)) entry.keys.set(resolver, key);
     return key;
   };
   /**
@@ -429,13 +492,17 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     presentation: Presentation,
     cacheKey: string | undefined,
   ): Promise<VerifiedToken> => {
+    let route: Route;
     let key: CryptoKey | KeyObject | Promise<CryptoKey | KeyObject>;
     try {
       if (typeof token !== 'string' || token.length > maxBytes) refuseMalformed(token);
-      key = keyFor(checkedHeaderEntry(token));
+      const entry = checkedHeaderEntry(token);
+      route = routeFor(token, entry.header);
+      key = keyFor(entry, route.resolver);
     } catch (error) {
       return Promise.reject(mapVerificationError(error));
     }
+    const { joseOptions } = route;
     const options = customClock ? { ...joseOptions, currentDate: new Date(nowMs) } : joseOptions;
     const verified =
       key instanceof Promise ? key.then((k) => jwtVerify(token, k, options)) : jwtVerify(token, key, options);

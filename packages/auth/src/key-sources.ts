@@ -84,8 +84,17 @@ export interface RemoteFetchOptions {
   readonly maxResponseBytes?: number;
 }
 
+/** What every key source says about the tokens it may verify. */
+interface IssuerBinding {
+  /**
+   * The issuer whose tokens this source's keys verify: one of the verifier's `issuer` values, compared
+   * exactly. Required when the verifier accepts several issuers; default: the verifier's only one.
+   */
+  readonly issuer?: string;
+}
+
 /** A remote JWKS (the authorization server's `jwks_uri`), fetched and cached by jose. */
-export interface JwksUriSource extends RemoteFetchOptions {
+export interface JwksUriSource extends RemoteFetchOptions, IssuerBinding {
   readonly type: 'jwks-uri';
   /** `https:` URL; `http:` only for loopback hosts unless {@link RemoteFetchOptions.allowInsecureHttp}. */
   readonly url: string | URL;
@@ -94,7 +103,7 @@ export interface JwksUriSource extends RemoteFetchOptions {
 }
 
 /** A local JWKS, given as an object or read from a JSON file (re-read by `reload()`). */
-export interface LocalJwksSource {
+export interface LocalJwksSource extends IssuerBinding {
   readonly type: 'jwks';
   readonly jwks?: JSONWebKeySet;
   readonly file?: string;
@@ -102,14 +111,14 @@ export interface LocalJwksSource {
 }
 
 /** One or more public keys: PEM (SPKI or certificate) or public JWK; `kid` optional. */
-export interface PublicKeySource {
+export interface PublicKeySource extends IssuerBinding {
   readonly type: 'public-key';
   readonly keys: readonly { readonly key: string | JWK; readonly kid?: string }[];
   readonly algorithms: readonly AsymmetricAlgorithm[];
 }
 
 /** One or more shared HMAC secrets; each must be at least as long as the hash output. */
-export interface HmacSecretSource {
+export interface HmacSecretSource extends IssuerBinding {
   readonly type: 'hmac';
   readonly secrets: readonly { readonly secret: string | Uint8Array; readonly kid?: string }[];
   readonly algorithms: readonly HmacAlgorithm[];
@@ -120,11 +129,12 @@ export interface HmacSecretSource {
  * `jwks_uri` is discovered from the issuer, then used exactly as a {@link JwksUriSource}. The document
  * must name this issuer exactly (mix-up defence); a `jwks_uri` must be an absolute `https:` URL.
  */
-export interface IssuerMetadataSource extends RemoteFetchOptions {
+export interface IssuerMetadataSource extends RemoteFetchOptions, IssuerBinding {
   readonly type: 'issuer-metadata';
   /**
-   * The issuer whose metadata is read (an `https:` URL without query or fragment); must be one of the
-   * verifier's `issuer` values, compared exactly. Default: the verifier's issuer, when it has only one.
+   * The issuer whose metadata is read and whose tokens the discovered keys verify (an `https:` URL without
+   * query or fragment); one of the verifier's `issuer` values, compared exactly. Required when the
+   * verifier accepts several issuers; default: the verifier's only one.
    */
   readonly issuer?: string;
   /** Asymmetric algorithms this source may verify (required, non-empty). */
@@ -141,6 +151,8 @@ export type KeySource =
 
 /** What a key source can verify; built once from configuration. */
 export interface KeyResolver {
+  /** The one issuer whose tokens these keys may verify. */
+  readonly issuer: string;
   readonly algorithms: ReadonlySet<string>;
   /** True when the key for a given header never changes until `reload()` (so it may be memoised). */
   readonly static: boolean;
@@ -186,7 +198,7 @@ function looksLikeKeyMaterial(secret: string): boolean {
   return /-----BEGIN|"kty"|ssh-(rsa|ed25519)|ecdsa-sha2-/.test(secret);
 }
 
-function hmacResolver(source: HmacSecretSource): KeyResolver {
+function hmacResolver(source: HmacSecretSource, issuer: string): KeyResolver {
   if (source.secrets.length === 0) throw configError('an hmac key source needs at least one secret');
   const entries = source.secrets.map(({ secret, kid }) => {
     if (typeof secret === 'string' && looksLikeKeyMaterial(secret)) {
@@ -210,6 +222,7 @@ function hmacResolver(source: HmacSecretSource): KeyResolver {
     };
   });
   return {
+    issuer,
     algorithms: new Set(source.algorithms),
     static: true,
     getKey(header) {
@@ -233,7 +246,7 @@ function hmacResolver(source: HmacSecretSource): KeyResolver {
   };
 }
 
-function publicKeyResolver(source: PublicKeySource): KeyResolver {
+function publicKeyResolver(source: PublicKeySource, issuer: string): KeyResolver {
   if (source.keys.length === 0) throw configError('a public-key source needs at least one key');
   const entries = source.keys.map(({ key, kid }) => {
     let object: KeyObject;
@@ -258,6 +271,7 @@ function publicKeyResolver(source: PublicKeySource): KeyResolver {
     }
   }
   return {
+    issuer,
     algorithms: new Set(source.algorithms),
     static: true,
     getKey(header) {
@@ -290,7 +304,7 @@ function checkJwks(jwks: unknown, origin: string): JSONWebKeySet {
   return jwks as JSONWebKeySet;
 }
 
-function localJwksResolver(source: LocalJwksSource): KeyResolver {
+function localJwksResolver(source: LocalJwksSource, issuer: string): KeyResolver {
   if ((source.jwks === undefined) === (source.file === undefined)) {
     throw configError('a jwks key source needs exactly one of "jwks" or "file"');
   }
@@ -310,6 +324,7 @@ function localJwksResolver(source: LocalJwksSource): KeyResolver {
   };
   let set = load();
   return {
+    issuer,
     algorithms: new Set(source.algorithms),
     static: false,
     async getKey(header) {
@@ -325,7 +340,7 @@ function localJwksResolver(source: LocalJwksSource): KeyResolver {
   };
 }
 
-function remoteJwksResolver(source: JwksUriSource, warnings: string[]): KeyResolver {
+function remoteJwksResolver(source: JwksUriSource, issuer: string, warnings: string[]): KeyResolver {
   let url: URL;
   try {
     url = new URL(source.url);
@@ -341,6 +356,7 @@ function remoteJwksResolver(source: JwksUriSource, warnings: string[]): KeyResol
     warnings.push(`allowInsecureHttp: JWKS fetched over plain http from ${url.host}`);
   const set = remoteKeySet(url, remoteSettings(source));
   return {
+    issuer,
     algorithms: new Set(source.algorithms),
     static: false,
     getKey: set.getKey,
@@ -349,26 +365,51 @@ function remoteJwksResolver(source: JwksUriSource, warnings: string[]): KeyResol
 }
 
 /**
- * Validates one key source and builds its resolver. Throws `ConfigError` on any misconfiguration.
- * `issuers` are the verifier's accepted issuers (an `issuer-metadata` source must discover one of them).
+ * The issuer a source's keys are bound to: its own `issuer`, which must be one of the verifier's, or the
+ * verifier's only one. With several issuers every source must name its own: keys never serve any issuer.
+ */
+function sourceIssuer(source: KeySource, issuers: readonly string[]): string {
+  const { issuer } = source;
+  if (issuer === undefined) {
+    if (issuers.length !== 1) {
+      throw configError('a key source needs "issuer" when the verifier accepts several', {
+        type: source.type,
+        issuers: issuers.length,
+      });
+    }
+    return issuers[0]!;
+  }
+  if (typeof issuer !== 'string' || !issuers.includes(issuer)) {
+    throw configError('the issuer of a key source must be one of the verifier issuers', {
+      type: source.type,
+      issuer: typeof issuer === 'string' ? issuer : typeof issuer,
+    });
+  }
+  return issuer;
+}
+
+/**
+ * Validates one key source and builds its resolver, bound to one of `issuers` (the verifier's accepted
+ * issuers). Throws `ConfigError` on any misconfiguration.
  */
 export function createKeyResolver(
   source: KeySource,
-  warnings: string[] = [],
-  issuers: readonly string[] = [],
+  warnings: string[],
+  issuers: readonly string[],
 ): KeyResolver {
   checkAlgorithms(source);
+  const issuer = sourceIssuer(source, issuers);
   switch (source.type) {
     case 'hmac':
-      return hmacResolver(source);
+      return hmacResolver(source, issuer);
     case 'public-key':
-      return publicKeyResolver(source);
+      return publicKeyResolver(source, issuer);
     case 'jwks':
-      return localJwksResolver(source);
+      return localJwksResolver(source, issuer);
     case 'jwks-uri':
-      return remoteJwksResolver(source, warnings);
+      return remoteJwksResolver(source, issuer, warnings);
     case 'issuer-metadata':
-      return issuerMetadataResolver(source, warnings, issuers);
+      return issuerMetadataResolver(source, issuer, warnings);
     default:
       throw configError('unknown key source type', { type: (source as { type?: unknown }).type });
   }

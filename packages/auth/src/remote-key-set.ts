@@ -173,12 +173,19 @@ export function remoteKeySet(url: URL, settings: RemoteSettings): RemoteKeySet {
   };
 }
 
-/** `localhost`, `127.x.y.z` and `[::1]`: plain `http:` there never leaves the machine. */
+/**
+ * 127.0.0.0/8 as an IPv4-mapped IPv6 address, as a WHATWG URL serialises it: `[::ffff:127.0.0.1]` and every
+ * other spelling of it become `[::ffff:7f00:1]` (hex, lower case, no leading zeros).
+ */
+const MAPPED_IPV4_LOOPBACK = /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/;
+
+/** `localhost`, `127.x.y.z`, `[::1]` and `[::ffff:127.x.y.z]`: plain `http:` there never leaves the machine. */
 function isLoopbackHost(hostname: string): boolean {
   return (
     hostname === 'localhost' ||
     hostname === '[::1]' ||
     hostname === '::1' ||
-    /^127\.\d+\.\d+\.\d+$/.test(hostname)
+    /^127\.\d+\.\d+\.\d+$/.test(hostname) ||
+    MAPPED_IPV4_LOOPBACK.test(hostname)
   );
 }

@@ -334,19 +334,58 @@ describe('issuer metadata attacks (fail closed)', () => {
     );
   });
 
+  it('two issuer-metadata sources sharing RS256: a token from one authorization server naming the other is refused', async () => {
+    const asB = new AuthorizationServer();
+    await asB.start();
+    try {
+      const issuerB = asB.origin;
+      // Same algorithm and kid at both authorization servers: only the signature tells the keys apart.
+      const [keyA, keyB] = await Promise.all([makeKey('RS256', 'rs-1'), makeKey('RS256', 'rs-1')]);
+      as.keys = [keyA.publicJwk!];
+      asB.keys = [keyB.publicJwk!];
+      as.metadata(AS_PATH, issuer);
+      asB.metadata(AS_PATH, issuerB);
+      const v = createJwtVerifier({
+        issuer: [issuer, issuerB],
+        resource: RESOURCE,
+        cache: false,
+        keys: [
+          { type: 'issuer-metadata', issuer, algorithms: ['RS256'] },
+          { type: 'issuer-metadata', issuer: issuerB, algorithms: ['RS256'] },
+        ],
+      });
+      expect(await codeOf(v.verify(await token(keyA, issuerB)))).toBe('ERR_TOKEN_SIGNATURE_INVALID');
+      expect(await codeOf(v.verify(await token(keyB, issuer)))).toBe('ERR_TOKEN_SIGNATURE_INVALID');
+      expect(await codeOf(v.verify(await token(keyA, issuer)))).toBe('ACCEPTED');
+      expect(await codeOf(v.verify(await token(keyB, issuerB)))).toBe('ACCEPTED');
+      // Each token went to the authorization server it names, and only there.
+      expect(as.hits).toEqual([AS_PATH, '/keys']);
+      expect(asB.hits).toEqual([AS_PATH, '/keys']);
+    } finally {
+      await asB.stop();
+    }
+  });
+
   it('refuses a jwks_uri over plain http to a non-loopback host, with credentials, or not an absolute URL', async () => {
     const good = await token(k1);
     const port = new URL(as.origin).port;
-    // An IPv4-mapped address: not a loopback name, yet it reaches this server, so only the check refuses it.
-    const mapped = `http://[::ffff:127.0.0.1]:${port}/keys`;
-    as.metadata(AS_PATH, issuer, { jwks_uri: mapped });
-    expect(await outcome(verifier().verify(good))).toEqual({
+    const refused = {
       code: 'ERR_JWKS_UNAVAILABLE',
       reason: 'jwks_uri must use https: (http: only for loopback hosts)',
-    });
+    };
+    // An IPv4-mapped address outside 127.0.0.0/8 (TEST-NET-1, never routed): refused before any connection.
+    as.metadata(AS_PATH, issuer, { jwks_uri: `http://[::ffff:192.0.2.1]:${port}/keys` });
+    expect(await outcome(verifier().verify(good))).toEqual(refused);
     expect(as.hits).toEqual([AS_PATH]);
-    // Control: allowInsecureHttp (which warns) lets the same document through.
-    expect(await codeOf(verifier({ allowInsecureHttp: true }).verify(good))).toBe('ACCEPTED');
+    // Control: allowInsecureHttp (which warns) lets the same document past the check; the fetch then fails.
+    const insecure = await outcome(verifier({ allowInsecureHttp: true, timeoutMs: 200 }).verify(good));
+    expect(insecure.code).toBe('ERR_JWKS_UNAVAILABLE');
+    expect(insecure.reason).not.toBe(refused.reason);
+    // Must-allow: this server's IPv4-mapped loopback address is loopback.
+    as.reset();
+    as.metadata(AS_PATH, issuer, { jwks_uri: `http://[::ffff:127.0.0.1]:${port}/keys` });
+    expect(await codeOf(verifier().verify(good))).toBe('ACCEPTED');
+    expect(as.hits).toEqual([AS_PATH, '/keys']);
     as.reset();
     as.metadata(AS_PATH, issuer, { jwks_uri: `http://user:secret@127.0.0.1:${port}/keys` });
     expect(await outcome(verifier().verify(good))).toEqual({

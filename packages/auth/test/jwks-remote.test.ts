@@ -196,6 +196,47 @@ describe('remote JWKS over real HTTP', () => {
   });
 });
 
+describe('remote JWKS over plain http: loopback only', () => {
+  it('treats the IPv4-mapped loopback address as loopback: [::ffff:127.0.0.1] works without allowInsecureHttp', async () => {
+    server.mode = 'ok';
+    server.keys = [k1.publicJwk!];
+    server.hits = 0;
+    const mapped = new URL(url);
+    mapped.hostname = '[::ffff:127.0.0.1]';
+    expect(mapped.hostname).toBe('[::ffff:7f00:1]'); // what the check sees (Node's WHATWG URL)
+    const v = verifier({ url: mapped.href });
+    expect(v.warnings).toEqual([]);
+    expect(await codeOf(v.verify(await sign(k1)))).toBe('ACCEPTED');
+    expect(server.hits).toBe(1);
+  });
+
+  it('accepts every spelling of 127.0.0.0/8 in IPv4-mapped form; refuses other mapped addresses and other IPv6 forms', () => {
+    const at = (host: string) => () => verifier({ url: `http://${host}:8080/jwks` });
+    for (const host of [
+      '[::ffff:7f00:1]',
+      '[0:0:0:0:0:ffff:127.0.0.1]',
+      '[::FFFF:127.0.0.1]',
+      '[::ffff:127.0.0.0]',
+      '[::ffff:127.255.255.255]',
+      '[::ffff:7f12:3456]',
+    ]) {
+      expect(at(host), host).not.toThrow();
+    }
+    for (const host of [
+      '[::ffff:10.0.0.1]',
+      '[::ffff:126.255.255.255]',
+      '[::ffff:128.0.0.1]',
+      '[::ffff:0.0.0.0]',
+      '[::127.0.0.1]', // IPv4-compatible, not mapped
+      '[::ffff:0:127.0.0.1]', // IPv4-translated
+      '[64:ff9b::127.0.0.1]', // NAT64
+      '[::2]',
+    ]) {
+      expect(at(host), host).toThrowError(expect.objectContaining({ code: 'ERR_AUTH_CONFIG_INVALID' }));
+    }
+  });
+});
+
 describe('remote JWKS limits', () => {
   it('refuses an oversized JWKS response, declared or streamed, and still accepts a large real-world set', async () => {
     server.mode = 'ok';

@@ -6,7 +6,17 @@ import fc from 'fast-check';
 import { CompactEncrypt, importSPKI } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJwtVerifier, createScopeHierarchy, type JwtVerifier } from '../src/index.js';
-import { b64url, ISSUER, makeKey, nowSec, RESOURCE, rawToken, sign, type TestKey } from './keys.js';
+import {
+  b64url,
+  ISSUER,
+  makeKey,
+  nowSec,
+  RESOURCE,
+  rawToken,
+  sign,
+  sourceFor,
+  type TestKey,
+} from './keys.js';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -350,6 +360,78 @@ describe('attack suite: token format', () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('attack suite: issuer binding (several issuers)', () => {
+  const A = 'https://tenant-a.example.com';
+  const B = 'https://tenant-b.example.com';
+
+  it("same algorithm: a token signed with one issuer's key naming the other issuer is refused", async () => {
+    // Same algorithm and same kid: only the signature tells the keys apart.
+    const [keyA, keyB] = await Promise.all([makeKey('ES256', 'k1'), makeKey('ES256', 'k1')]);
+    const v = createJwtVerifier({
+      issuer: [A, B],
+      resource: RESOURCE,
+      keys: [
+        { ...sourceFor(keyA), issuer: A },
+        { ...sourceFor(keyB, 'jwks'), issuer: B },
+      ],
+    });
+    expect(await codeOf(v.verify(await sign(keyA, { iss: B })))).toBe('ERR_TOKEN_SIGNATURE_INVALID');
+    expect(await codeOf(v.verify(await sign(keyB, { iss: A })))).toBe('ERR_TOKEN_SIGNATURE_INVALID');
+    // Must-allow: each issuer's own tokens (verified, then served from the cache).
+    for (let i = 0; i < 2; i++) {
+      expect((await v.verify(await sign(keyA, { iss: A }))).issuer).toBe(A);
+      expect((await v.verify(await sign(keyB, { iss: B }))).issuer).toBe(B);
+    }
+  });
+
+  it("different algorithms: a token signed with one issuer's key naming the other issuer is refused", async () => {
+    const [rsaA, esB, hsB] = await Promise.all([makeKey('RS256'), makeKey('ES256'), makeKey('HS256')]);
+    const v = createJwtVerifier({
+      issuer: [A, B],
+      resource: RESOURCE,
+      keys: [
+        { ...sourceFor(rsaA), issuer: A },
+        { ...sourceFor(esB), issuer: B },
+        { ...sourceFor(hsB), issuer: B },
+      ],
+    });
+    expect(await codeOf(v.verify(await sign(rsaA, { iss: A })))).toBe('ACCEPTED');
+    expect(await codeOf(v.verify(await sign(esB, { iss: B })))).toBe('ACCEPTED');
+    expect(await codeOf(v.verify(await sign(hsB, { iss: B })))).toBe('ACCEPTED');
+    // Each algorithm is allowed by some source, but not by one of the issuer the token names.
+    expect(await codeOf(v.verify(await sign(rsaA, { iss: B })))).toBe('ERR_TOKEN_ALG_NOT_ALLOWED');
+    expect(await codeOf(v.verify(await sign(esB, { iss: A })))).toBe('ERR_TOKEN_ALG_NOT_ALLOWED');
+    expect(await codeOf(v.verify(await sign(hsB, { iss: A })))).toBe('ERR_TOKEN_ALG_NOT_ALLOWED');
+    // A's public key as an HMAC secret: refused for A (no HMAC source) and for B (only B's secret).
+    for (const iss of [A, B]) {
+      const token = hs256({ alg: 'HS256', typ: 'at+jwt' }, { ...claims(), iss }, rsaA.publicPem!);
+      expect(await codeOf(v.verify(token))).toBe(
+        iss === A ? 'ERR_TOKEN_ALG_NOT_ALLOWED' : 'ERR_TOKEN_SIGNATURE_INVALID',
+      );
+    }
+  });
+
+  it('refuses a token naming no configured issuer, or a non-string iss, before choosing a key', async () => {
+    const [keyA, keyB] = await Promise.all([makeKey('ES256'), makeKey('ES256')]);
+    const v = createJwtVerifier({
+      issuer: [A, B],
+      resource: RESOURCE,
+      cache: false,
+      keys: [
+        { ...sourceFor(keyA), issuer: A },
+        { ...sourceFor(keyB), issuer: B },
+      ],
+    });
+    for (const iss of ['https://tenant-c.example.com', `${A}/`, undefined, [A], { 0: A }, 7, null]) {
+      expect(await codeOf(v.verify(await sign(keyA, { iss })))).toBe('ERR_TOKEN_ISSUER_INVALID');
+    }
+    // The header rules still come first.
+    expect(await codeOf(v.verify(rawToken({ alg: 'none', typ: 'at+jwt' }, { ...claims(), iss: 7 })))).toBe(
+      'ERR_TOKEN_ALG_NOT_ALLOWED',
     );
   });
 });

@@ -1,6 +1,6 @@
 import { type AuthenticationError, ConfigError, isWardenError } from '@mcp-warden/core';
 import { describe, expect, it } from 'vitest';
-import { createJwtVerifier, type JwtVerifierOptions } from '../src/index.js';
+import { createJwtVerifier, type JwtVerifierOptions, type KeySource } from '../src/index.js';
 import { ISSUER, makeKey, nowSec, RESOURCE, sign, sourceFor, type TestKey } from './keys.js';
 
 export async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -133,10 +133,17 @@ describe('claims checks', () => {
   });
 
   it('accepts any of several configured issuers, exactly', async () => {
-    const key = await makeKey('ES256');
-    const v = verifierFor(key, { issuer: [ISSUER, 'https://second.example'] });
-    expect(await codeOf(v.verify(await sign(key, { iss: 'https://second.example' })))).toBe('ACCEPTED');
-    expect(await codeOf(v.verify(await sign(key, { iss: 'https://second.example/' })))).toBe(
+    const [key, second] = await Promise.all([makeKey('ES256'), makeKey('ES256')]);
+    const v = verifierFor(key, {
+      issuer: [ISSUER, 'https://second.example'],
+      keys: [
+        { ...sourceFor(key), issuer: ISSUER },
+        { ...sourceFor(second), issuer: 'https://second.example' },
+      ],
+    });
+    expect(await codeOf(v.verify(await sign(key)))).toBe('ACCEPTED');
+    expect(await codeOf(v.verify(await sign(second, { iss: 'https://second.example' })))).toBe('ACCEPTED');
+    expect(await codeOf(v.verify(await sign(second, { iss: 'https://second.example/' })))).toBe(
       'ERR_TOKEN_ISSUER_INVALID',
     );
   });
@@ -249,6 +256,54 @@ describe('configuration', () => {
       }
       expect(error, JSON.stringify(options)).toBeInstanceOf(ConfigError);
     }
+  });
+
+  it('binds each key source to one of several issuers: none named or another one is refused', async () => {
+    const [es, hs] = await Promise.all([makeKey('ES256'), makeKey('HS256')]);
+    const issuers = [ISSUER, 'https://second.example'];
+    const sources: KeySource[] = [
+      sourceFor(hs),
+      sourceFor(es),
+      sourceFor(es, 'jwks'),
+      { type: 'jwks-uri', url: 'https://keys.example.com/jwks', algorithms: ['ES256'] },
+      { type: 'issuer-metadata', algorithms: ['ES256'] },
+    ];
+    const invalid = expect.objectContaining({ code: 'ERR_AUTH_CONFIG_INVALID' });
+    for (const source of sources) {
+      const build = (issuer?: unknown) => () =>
+        createJwtVerifier({
+          issuer: issuers,
+          resource: RESOURCE,
+          keys: [{ ...source, ...(issuer === undefined ? {} : { issuer }) } as KeySource],
+        });
+      expect(build(), source.type).toThrowError(invalid);
+      for (const other of ['https://third.example', 'https://second.example/', '', 42]) {
+        expect(build(other), `${source.type} ${other}`).toThrowError(invalid);
+      }
+      expect(build('https://second.example'), source.type).not.toThrow();
+      // One issuer: a source may omit it or name it, never name another.
+      const single = (issuer?: string) => () =>
+        createJwtVerifier({ ...base, keys: [{ ...source, ...(issuer === undefined ? {} : { issuer }) }] });
+      expect(single()).not.toThrow();
+      expect(single(ISSUER)).not.toThrow();
+      expect(single('https://second.example')).toThrowError(invalid);
+    }
+  });
+
+  it('refuses two sources of one issuer sharing an algorithm; sources of different issuers may', async () => {
+    const [a, b] = await Promise.all([makeKey('RS256'), makeKey('RS256')]);
+    const build = (issuerOfB: string) => () =>
+      createJwtVerifier({
+        issuer: [ISSUER, 'https://second.example'],
+        resource: RESOURCE,
+        keys: [
+          { ...sourceFor(a), issuer: ISSUER },
+          { ...sourceFor(b, 'jwks'), issuer: issuerOfB },
+        ],
+      });
+    expect(build(ISSUER)).toThrowError(expect.objectContaining({ code: 'ERR_AUTH_CONFIG_INVALID' }));
+    expect(build('https://second.example')).not.toThrow();
+    expect(build('https://second.example')().algorithms).toEqual(['RS256']);
   });
 
   it('allows plain http to a non-loopback JWKS only by name, with a warning', () => {
