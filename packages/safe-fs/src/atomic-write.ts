@@ -31,6 +31,11 @@ export interface AtomicWriteOptions {
   readonly exclusive: boolean;
   readonly durable: boolean;
   readonly signal: AbortSignal | undefined;
+  /**
+   * Runs last before the commit, once the temp file is complete, with the final name's path;
+   * rejecting leaves the name as it is (an edit's check that the file is still the one it read).
+   */
+  readonly beforeCommit?: ((finalPath: string) => Promise<void>) | undefined;
 }
 
 /**
@@ -99,6 +104,7 @@ export async function atomicWrite(
     // Closing a file that was just written (and synced, when durable) flushes nothing more locally.
     closeSync(writing);
     if (options.signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');
+    await options.beforeCommit?.(finalPath);
     if (options.exclusive) {
       try {
         await link(tempPath, finalPath);

@@ -5,6 +5,7 @@ export type SafeFsErrorCode =
   | 'ERR_INVALID_PATH'
   | 'ERR_INVALID_DATA'
   | 'ERR_INVALID_RANGE'
+  | 'ERR_INVALID_EDIT'
   | 'ERR_PATH_OUTSIDE_ROOTS'
   | 'ERR_SYMLINK_ESCAPE'
   | 'ERR_SYMLINK_NOT_ALLOWED'
@@ -20,6 +21,9 @@ export type SafeFsErrorCode =
   | 'ERR_INVALID_ENCODING'
   | 'ERR_ROOT_OPERATION'
   | 'ERR_CROSS_DEVICE'
+  | 'ERR_EDIT_NOT_FOUND'
+  | 'ERR_EDIT_AMBIGUOUS'
+  | 'ERR_EDIT_CONFLICT'
   | 'ERR_ABORTED'
   | 'ERR_FS_IO';
 
@@ -31,6 +35,7 @@ const MESSAGES: Readonly<Record<SafeFsErrorCode, string>> = {
   ERR_INVALID_PATH: 'invalid path',
   ERR_INVALID_DATA: 'invalid data to write',
   ERR_INVALID_RANGE: 'invalid read range',
+  ERR_INVALID_EDIT: 'invalid edit list',
   ERR_PATH_OUTSIDE_ROOTS: 'path is outside the allowed roots',
   ERR_SYMLINK_ESCAPE: 'symbolic link leads outside the allowed roots',
   ERR_SYMLINK_NOT_ALLOWED: 'symbolic links are not allowed',
@@ -46,6 +51,9 @@ const MESSAGES: Readonly<Record<SafeFsErrorCode, string>> = {
   ERR_INVALID_ENCODING: 'file is not valid text in the requested encoding',
   ERR_ROOT_OPERATION: 'operation not allowed on a root itself',
   ERR_CROSS_DEVICE: 'cannot move across file systems',
+  ERR_EDIT_NOT_FOUND: 'text to replace not found in the file',
+  ERR_EDIT_AMBIGUOUS: 'text to replace occurs more than once in the file',
+  ERR_EDIT_CONFLICT: 'file changed while it was being edited',
   ERR_ABORTED: 'operation aborted',
   ERR_FS_IO: 'file system error',
 };
@@ -65,7 +73,10 @@ export function safeFsError(
   options: Omit<WardenErrorOptions, 'detail'> & { readonly detail?: Readonly<Record<string, unknown>> } = {},
 ): FsError | ValidationError {
   const full: WardenErrorOptions = { ...options, detail: { ...options.detail, reason } };
-  return code === 'ERR_INVALID_PATH' || code === 'ERR_INVALID_DATA' || code === 'ERR_INVALID_RANGE'
+  return code === 'ERR_INVALID_PATH' ||
+    code === 'ERR_INVALID_DATA' ||
+    code === 'ERR_INVALID_RANGE' ||
+    code === 'ERR_INVALID_EDIT'
     ? new ValidationError(code, MESSAGES[code], full)
     : new FsError(code, MESSAGES[code], full);
 }

@@ -13,6 +13,8 @@ export { type ParsedPath, type PathLimits, parsePath } from './path-input.js';
 export {
   type AppendOptions,
   createSafeFs,
+  type EditOptions,
+  type EditResult,
   type ListOptions,
   type MkdirOptions,
   type MoveOptions,
@@ -26,4 +28,5 @@ export {
   type TextEncoding,
   type WriteOptions,
 } from './safe-fs.js';
+export { MAX_EDITS, type TextEdit } from './text-edit.js';
 export type { WriteData } from './write-data.js';

@@ -1,4 +1,4 @@
-import { fstatSync, type Stats } from 'node:fs';
+import { type BigIntStats, fstatSync, type Stats } from 'node:fs';
 import { link, lstat, mkdir, realpath, rename, rmdir, unlink } from 'node:fs/promises';
 import { ConfigError, type EventSink, isWardenError, noopSink, type WardenError } from '@mcp-warden/core';
 import { atomicWrite, type OpenedDir } from './atomic-write.js';
@@ -17,6 +17,7 @@ import {
   realPathOfFd,
   writeAllFd,
 } from './descriptor.js';
+import { unifiedDiff } from './edit-diff.js';
 import { safeFsError } from './error-codes.js';
 import { entryTypeOf, type FileInfo, fileInfoOf } from './file-info.js';
 import { type Listing, listTree } from './listing.js';
@@ -42,6 +43,7 @@ import {
 } from './roots.js';
 import { emitEvent, eventForError } from './security-events.js';
 import { MAX_SYMLINK_HOPS, type WalkOptions, walkPath } from './symlink-walk.js';
+import { applyEdits, type TextEdit, validateEdits } from './text-edit.js';
 import { removeTree } from './tree-removal.js';
 import { boundedChunks, immediateBytes, type WriteData } from './write-data.js';
 
@@ -100,6 +102,21 @@ export interface MoveOptions extends CallOptions {
   readonly ifExists?: 'replace' | 'fail';
 }
 
+export interface EditOptions extends CallOptions {
+  /** Check the edits and compute the diff, but write nothing. Default `false`. */
+  readonly dryRun?: boolean;
+}
+
+/** What {@link SafeFs.edit} did (or, with `dryRun`, would do). */
+export interface EditResult {
+  /** Unified diff labelled with the path as given; empty when nothing changed; at most `maxReadBytes` long. */
+  readonly diff: string;
+  /** Replacements made: one per edit. */
+  readonly replacements: number;
+  /** `false` when the edits leave the text as it was (nothing is written then). */
+  readonly changed: boolean;
+}
+
 export interface ResolveOptions extends CallOptions {
   /** `write` also refuses read-only roots. Default `read`. */
   readonly intent?: 'read' | 'write';
@@ -124,8 +141,15 @@ interface Settings {
   readonly sink: EventSink;
 }
 
-/** A file opened for reading with its `fstat`, or the target of a final link to read instead. */
-type OpenedForRead = { readonly fd: number; readonly stats: Stats } | { readonly target: string };
+/** A regular file opened for reading, with its `fstat` and the root it really is in. */
+interface OpenedFile {
+  readonly fd: number;
+  readonly stats: Stats;
+  readonly root: Root;
+}
+
+/** A file opened for reading, or the target of a final link to read instead. */
+type OpenedForRead = OpenedFile | { readonly target: string };
 
 interface Split {
   readonly dir: readonly string[];
@@ -176,6 +200,18 @@ function isSymlinkRefusal(error: unknown): boolean {
 
 function notAFile(stats: Stats): WardenError {
   return safeFsError('ERR_NOT_A_FILE', `type_${entryTypeOf(stats)}`);
+}
+
+function decodeText(bytes: Uint8Array, encoding: TextEncoding): string {
+  try {
+    return new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw safeFsError('ERR_INVALID_ENCODING', 'invalid_sequence');
+  }
+}
+
+function sameInode(a: BigIntStats, b: BigIntStats): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
 }
 
 /**
@@ -272,7 +308,7 @@ export class SafeFs {
 
   /** Reads a whole regular file, or a range of it, as bytes. */
   readFile(path: string, options: ReadOptions = {}): Promise<Buffer> {
-    return this.#run('read', options, () => this.#read(path, options, 0));
+    return this.#run('read', options, () => this.#read(path, options));
   }
 
   /** Reads a regular file as text, refusing invalid sequences for the encoding. */
@@ -281,18 +317,22 @@ export class SafeFs {
       const encoding = options.encoding ?? 'utf-8';
       if (encoding !== 'utf-8' && encoding !== 'utf-16le')
         throw safeFsError('ERR_INVALID_ENCODING', 'unsupported');
-      const bytes = await this.#read(path, options, 0);
-      try {
-        return new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes);
-      } catch {
-        throw safeFsError('ERR_INVALID_ENCODING', 'invalid_sequence');
-      }
+      return decodeText(await this.#read(path, options), encoding);
     });
   }
 
   /** Writes a file atomically (temp file, `fsync`, rename). */
   writeFile(path: string, data: WriteData, options: WriteOptions = {}): Promise<void> {
     return this.#run('write', options, () => this.#write(path, data, options, 0));
+  }
+
+  /**
+   * Replaces text in a UTF-8 file: each edit's `oldText` must occur exactly once in the text left by
+   * the edits before it. All or nothing, written atomically like `writeFile` (mode kept); fails with
+   * `ERR_EDIT_CONFLICT`, writing nothing, if another writer changed the file since it was read.
+   */
+  edit(path: string, edits: readonly TextEdit[], options: EditOptions = {}): Promise<EditResult> {
+    return this.#run('edit', options, () => this.#edit(path, edits, options));
   }
 
   /** Appends to a file (not atomic; on failure the file is truncated back to its old size). */
@@ -505,10 +545,8 @@ export class SafeFs {
     return landed.path;
   }
 
-  async #read(path: string, options: ReadOptions, hops: number): Promise<Buffer> {
+  async #read(path: string, options: ReadOptions): Promise<Buffer> {
     const location = await this.#place(path);
-    const { dir: dirParts, name } = split(location.rest);
-    if (name === undefined || path.endsWith('/')) throw safeFsError('ERR_NOT_A_FILE', 'directory_path');
     const start = options.offset ?? 0;
     if (!Number.isSafeInteger(start) || start < 0) throw safeFsError('ERR_INVALID_RANGE', 'bad_offset');
     if (options.length !== undefined) {
@@ -521,34 +559,52 @@ export class SafeFs {
         });
       }
     }
-    const opened = hasPathDescriptors()
-      ? await this.#openByPathDescriptor(location, hops)
-      : await this.#openInVerifiedDir(location.root, dirParts, name, hops);
-    if ('target' in opened) return this.#read(opened.target, options, hops + 1);
-    const { fd, stats } = opened;
+    const { fd, stats } = await this.#openFile(path, location, 0);
     try {
-      if (!stats.isFile()) throw notAFile(stats);
-      if (stats.nlink > 1 && this.#settings.hardLinks === 'refuse-all') {
-        throw safeFsError('ERR_HARD_LINK_DENIED', 'hard_link_read');
-      }
-      const available = Math.max(0, stats.size - start);
-      const limit = this.#settings.maxReadBytes;
-      if (options.length === undefined && available > limit) {
-        throw safeFsError('ERR_FILE_TOO_LARGE', 'size_over_limit', { data: { limit } });
-      }
-      return await readBounded(fd, {
-        expected: options.length === undefined ? available : Math.min(available, options.length),
-        start,
-        cap: options.length ?? limit,
-        capIsLimit: options.length === undefined,
-        limit,
-        regular: true,
-        signal: options.signal,
-      });
+      return await this.#readOpened(fd, stats, options);
     } finally {
       // Closing a read-only descriptor writes nothing back: synchronous, like the fstat.
       closeQuietly(fd);
     }
+  }
+
+  /** Opens a regular file for reading, following a final link per policy; the caller closes it. */
+  async #openFile(path: string, location: Location, hops: number): Promise<OpenedFile> {
+    const { dir: dirParts, name } = split(location.rest);
+    if (name === undefined || path.endsWith('/')) throw safeFsError('ERR_NOT_A_FILE', 'directory_path');
+    const opened = hasPathDescriptors()
+      ? await this.#openByPathDescriptor(location, hops)
+      : await this.#openInVerifiedDir(location.root, dirParts, name, hops);
+    if ('target' in opened) return this.#openFile(opened.target, await this.#place(opened.target), hops + 1);
+    try {
+      if (!opened.stats.isFile()) throw notAFile(opened.stats);
+      if (opened.stats.nlink > 1 && this.#settings.hardLinks === 'refuse-all') {
+        throw safeFsError('ERR_HARD_LINK_DENIED', 'hard_link_read');
+      }
+      return opened;
+    } catch (error) {
+      closeQuietly(opened.fd);
+      throw error;
+    }
+  }
+
+  /** Reads an opened file, whole (refused over `maxReadBytes`) or the range `options` names. */
+  async #readOpened(fd: number, stats: Stats, options: ReadOptions): Promise<Buffer> {
+    const start = options.offset ?? 0;
+    const available = Math.max(0, stats.size - start);
+    const limit = this.#settings.maxReadBytes;
+    if (options.length === undefined && available > limit) {
+      throw safeFsError('ERR_FILE_TOO_LARGE', 'size_over_limit', { data: { limit } });
+    }
+    return await readBounded(fd, {
+      expected: options.length === undefined ? available : Math.min(available, options.length),
+      start,
+      cap: options.length ?? limit,
+      capIsLimit: options.length === undefined,
+      limit,
+      regular: true,
+      signal: options.signal,
+    });
   }
 
   /**
@@ -566,9 +622,8 @@ export class SafeFs {
     }
     try {
       const real = await realPathOfFd(handle, path);
-      if (rootContaining(real, this.#roots) === undefined) {
-        throw safeFsError('ERR_SYMLINK_ESCAPE', 'file_outside_roots');
-      }
+      const root = rootContaining(real, this.#roots);
+      if (root === undefined) throw safeFsError('ERR_SYMLINK_ESCAPE', 'file_outside_roots');
       if (this.#settings.symlinks === 'never' && real !== lexicalJoin(location.root.real, location.rest)) {
         throw safeFsError('ERR_SYMLINK_NOT_ALLOWED', 'symlink_in_path');
       }
@@ -582,7 +637,7 @@ export class SafeFs {
       }
       if (!stats.isFile()) throw notAFile(stats);
       const fd = await openFd(`${PROC_FD}/${handle}`, READ_FLAGS & ~O.NOFOLLOW);
-      return { fd, stats };
+      return { fd, stats, root };
     } catch (error) {
       throw fromOsError(error, 'open_file');
     } finally {
@@ -601,7 +656,7 @@ export class SafeFs {
     try {
       const fd = await openFd(entryPath(dir.fd, dir.real, name), READ_FLAGS);
       try {
-        return { fd, stats: fstatSync(fd) };
+        return { fd, stats: fstatSync(fd), root: dir.root };
       } catch (error) {
         closeQuietly(fd);
         throw error;
@@ -625,7 +680,108 @@ export class SafeFs {
     if (root.readOnly) throw safeFsError('ERR_READ_ONLY_ROOT', 'read_only');
   }
 
-  async #write(path: string, data: WriteData, options: WriteOptions, hops: number): Promise<void> {
+  /** Refuses to change a file with other hard links, unless the policy is `allow`. */
+  #refuseHardLinkWrite(stats: Stats): void {
+    if (stats.nlink > 1 && this.#settings.hardLinks !== 'allow') {
+      throw safeFsError('ERR_HARD_LINK_DENIED', 'hard_link_write');
+    }
+  }
+
+  async #edit(path: string, edits: readonly TextEdit[], options: EditOptions): Promise<EditResult> {
+    const location = await this.#place(path);
+    this.#writable(location.root);
+    const checked = validateEdits(edits, this.#settings.maxWriteBytes);
+    if (options.dryRun !== undefined && typeof options.dryRun !== 'boolean') {
+      // `dryRun: 'true'` must not write: refused rather than guessed.
+      throw safeFsError('ERR_INVALID_EDIT', 'bad_dry_run');
+    }
+    const file = await this.#openFile(path, location, 0);
+    try {
+      // Checked here as well as by the write, so that a dry run answers what the edit would.
+      this.#writable(file.root);
+      this.#refuseHardLinkWrite(file.stats);
+      const bytes = await this.#readOpened(file.fd, file.stats, { signal: options.signal });
+      const before = decodeText(bytes, 'utf-8');
+      const { text, replacements } = applyEdits(before, checked);
+      const updated = immediateBytes(text, this.#settings.maxWriteBytes);
+      const changed = text !== before;
+      // Labelled with the caller's path, never the real one: the diff goes back to the client.
+      const diff = unifiedDiff(path, before, text, this.#settings.maxReadBytes);
+      if (changed && options.dryRun !== true) {
+        try {
+          await this.#write(
+            path,
+            updated as Uint8Array,
+            { ifMissing: 'fail', signal: options.signal },
+            0,
+            (finalPath) => this.#stillAsRead(file.fd, bytes, finalPath, options.signal),
+          );
+        } catch (error) {
+          // It was there when read: removed since by someone else.
+          if (isWardenError(error) && error.code === 'ERR_NOT_FOUND') {
+            throw safeFsError('ERR_EDIT_CONFLICT', 'file_removed', { cause: error });
+          }
+          throw error;
+        }
+      }
+      return { diff, replacements, changed };
+    } finally {
+      closeQuietly(file.fd);
+    }
+  }
+
+  /**
+   * An edit's lost-update check, run just before its rename: the name must still be the inode that
+   * was read (a writer that renamed a new file over it changed that) and that inode must still hold
+   * the bytes read (a writer that wrote in place did not change the inode). Bytes, not size and
+   * mtime: timestamps come from a coarse clock (a tick is milliseconds), so a same-size write within
+   * the tick of the read would pass. The bytes read are still in memory, so an exact comparison
+   * costs one re-read and needs no hash. The inode is checked last, closest to the rename.
+   */
+  async #stillAsRead(
+    fd: number,
+    read: Buffer,
+    finalPath: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    let now: Buffer;
+    try {
+      now = await readBounded(fd, {
+        expected: read.length,
+        start: 0,
+        cap: read.length,
+        capIsLimit: true,
+        limit: read.length,
+        regular: true,
+        signal,
+      });
+    } catch (error) {
+      if (isWardenError(error) && error.code === 'ERR_FILE_TOO_LARGE') {
+        throw safeFsError('ERR_EDIT_CONFLICT', 'content_changed');
+      }
+      throw error;
+    }
+    if (!now.equals(read)) throw safeFsError('ERR_EDIT_CONFLICT', 'content_changed');
+    let current: BigIntStats;
+    try {
+      current = await lstat(finalPath, { bigint: true });
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT')
+        throw safeFsError('ERR_EDIT_CONFLICT', 'file_removed', { cause: error });
+      throw error;
+    }
+    if (!sameInode(current, fstatSync(fd, { bigint: true }))) {
+      throw safeFsError('ERR_EDIT_CONFLICT', 'file_replaced');
+    }
+  }
+
+  async #write(
+    path: string,
+    data: WriteData,
+    options: WriteOptions,
+    hops: number,
+    beforeCommit?: (finalPath: string) => Promise<void>,
+  ): Promise<void> {
     const location = await this.#place(path);
     const { dir: dirParts, name } = split(location.rest);
     if (name === undefined) throw safeFsError('ERR_NOT_A_FILE', 'directory_path');
@@ -657,9 +813,7 @@ export class SafeFs {
           throw safeFsError('ERR_ALREADY_EXISTS', 'exists');
         if (stats === undefined && options.ifMissing === 'fail')
           throw safeFsError('ERR_NOT_FOUND', 'missing');
-        if (stats !== undefined && stats.nlink > 1 && this.#settings.hardLinks !== 'allow') {
-          throw safeFsError('ERR_HARD_LINK_DENIED', 'hard_link_write');
-        }
+        if (stats !== undefined) this.#refuseHardLinkWrite(stats);
         if (options.signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');
         // The replaced file's permission bits, less setuid/setgid: new content must not inherit a
         // privilege granted to the old (the kernel drops them on a write, too).
@@ -675,13 +829,14 @@ export class SafeFs {
           exclusive: options.ifExists === 'fail',
           durable: this.#settings.durable,
           signal: options.signal,
+          beforeCommit,
         },
         decide,
       );
     } finally {
       closeQuietly(dir.fd);
     }
-    if (target !== undefined) await this.#write(target, data, options, hops + 1);
+    if (target !== undefined) await this.#write(target, data, options, hops + 1, beforeCommit);
   }
 
   async #append(path: string, data: WriteData, options: AppendOptions, hops: number): Promise<void> {
@@ -742,9 +897,7 @@ export class SafeFs {
   async #appendTo(fd: number, bytes: Uint8Array): Promise<void> {
     const opened = await fstatFd(fd);
     if (!opened.isFile()) throw notAFile(opened);
-    if (opened.nlink > 1 && this.#settings.hardLinks !== 'allow') {
-      throw safeFsError('ERR_HARD_LINK_DENIED', 'hard_link_write');
-    }
+    this.#refuseHardLinkWrite(opened);
     try {
       await writeAllFd(fd, bytes);
       if (this.#settings.durable) await fsyncFd(fd);
