@@ -1,6 +1,6 @@
 import { type CallPolicy, getSecurityContext, type PolicyMap } from '@mcp-warden/core';
 import type { Executor } from '@mcp-warden/safe-exec';
-import type { SafeFs } from '@mcp-warden/safe-fs';
+import { MAX_EDITS, type SafeFs } from '@mcp-warden/safe-fs';
 import { boundedString, pathString } from '@mcp-warden/validation';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
@@ -24,6 +24,7 @@ export const DEMO_POLICIES: PolicyMap = {
     read_file: { scopes: [SCOPES.read] },
     list_directory: { scopes: [SCOPES.read] },
     write_file: { scopes: [SCOPES.write], cost: 2 },
+    edit_file: { scopes: [SCOPES.write], cost: 2 },
     run_command: { scopes: [SCOPES.exec], cost: 5 },
     whoami: {},
   },
@@ -57,9 +58,18 @@ const commandArgs = z
 const schemas = {
   pathInput: z.object({ path }),
   writeInput: z.object({ path, content: fileContent }),
+  editInput: z.object({
+    path,
+    edits: z
+      .array(z.object({ oldText: fileContent, newText: fileContent }))
+      .min(1)
+      .max(MAX_EDITS),
+    dryRun: z.boolean().default(false),
+  }),
   commandInput: z.object({ command: commandName, args: commandArgs }),
   readOutput: z.object({ path: z.string(), content: z.string() }),
   writeOutput: z.object({ path: z.string(), bytes: z.number() }),
+  editOutput: z.object({ path: z.string(), diff: z.string(), changed: z.boolean(), dryRun: z.boolean() }),
   listOutput: z.object({
     entries: z.array(z.object({ name: z.string(), type: z.string() })),
     truncated: z.boolean(),
@@ -112,6 +122,35 @@ export function registerDemoSurface(server: McpServer, { fs, exec }: DemoDepende
       return {
         content: [{ type: 'text', text: `wrote ${bytes} bytes to ${args.path}` }],
         structuredContent: { path: args.path, bytes },
+      };
+    },
+  );
+
+  server.registerTool(
+    'edit_file',
+    {
+      title: 'Edit a file',
+      description:
+        'Replaces text in a UTF-8 file inside the allowed roots: each oldText must occur exactly once; all edits or none; returns a unified diff. dryRun previews.',
+      inputSchema: schemas.editInput,
+      outputSchema: schemas.editOutput,
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
+    },
+    async (args, extra) => {
+      const { diff, changed } = await fs.edit(args.path, args.edits, {
+        dryRun: args.dryRun,
+        signal: extra.signal,
+        context: getSecurityContext(extra),
+      });
+      const summary = changed ? `${args.dryRun ? 'would change' : 'changed'} ${args.path}` : 'no change';
+      return {
+        content: [{ type: 'text', text: diff === '' ? summary : `${summary}\n${diff}` }],
+        structuredContent: { path: args.path, diff, changed, dryRun: args.dryRun },
       };
     },
   );

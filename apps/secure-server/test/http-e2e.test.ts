@@ -29,6 +29,26 @@ describe('the reference server over HTTP with JWT auth', () => {
     });
     expect(written.structuredContent).toEqual({ path: 'sub/new.txt', bytes: 3 });
     expect(await readFile(join(ws.roots, 'sub/new.txt'), 'utf8')).toBe('new');
+    const preview = await client.callTool({
+      name: 'edit_file',
+      arguments: { path: 'sub/new.txt', edits: [{ oldText: 'new', newText: 'edited' }], dryRun: true },
+    });
+    expect(preview.structuredContent).toMatchObject({ changed: true, dryRun: true });
+    expect((preview.structuredContent as { diff: string }).diff).toContain(
+      '-new\n\\ No newline at end of file\n+edited',
+    );
+    expect(await readFile(join(ws.roots, 'sub/new.txt'), 'utf8')).toBe('new');
+    const edited = await client.callTool({
+      name: 'edit_file',
+      arguments: { path: 'sub/new.txt', edits: [{ oldText: 'new', newText: 'edited' }] },
+    });
+    expect(edited.structuredContent).toMatchObject({ path: 'sub/new.txt', changed: true, dryRun: false });
+    expect(await readFile(join(ws.roots, 'sub/new.txt'), 'utf8')).toBe('edited');
+    const missing = await client.callTool({
+      name: 'edit_file',
+      arguments: { path: 'sub/new.txt', edits: [{ oldText: 'new', newText: 'x' }] },
+    });
+    expect(codeOf(missing)).toBe('ERR_EDIT_NOT_FOUND');
     const listing = await client.callTool({ name: 'list_directory', arguments: { path: '.' } });
     expect(listing.structuredContent).toMatchObject({ truncated: false });
     expect(

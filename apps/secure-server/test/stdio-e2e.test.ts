@@ -35,6 +35,7 @@ describe('the built binary over stdio', () => {
     await client.connect(transport);
     try {
       expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
+        'edit_file',
         'list_directory',
         'read_file',
         'run_command',
