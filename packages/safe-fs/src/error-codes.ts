@@ -6,6 +6,7 @@ export type SafeFsErrorCode =
   | 'ERR_INVALID_DATA'
   | 'ERR_INVALID_RANGE'
   | 'ERR_INVALID_EDIT'
+  | 'ERR_INVALID_PATTERN'
   | 'ERR_PATH_OUTSIDE_ROOTS'
   | 'ERR_SYMLINK_ESCAPE'
   | 'ERR_SYMLINK_NOT_ALLOWED'
@@ -36,6 +37,7 @@ const MESSAGES: Readonly<Record<SafeFsErrorCode, string>> = {
   ERR_INVALID_DATA: 'invalid data to write',
   ERR_INVALID_RANGE: 'invalid read range',
   ERR_INVALID_EDIT: 'invalid edit list',
+  ERR_INVALID_PATTERN: 'invalid search pattern',
   ERR_PATH_OUTSIDE_ROOTS: 'path is outside the allowed roots',
   ERR_SYMLINK_ESCAPE: 'symbolic link leads outside the allowed roots',
   ERR_SYMLINK_NOT_ALLOWED: 'symbolic links are not allowed',
@@ -76,7 +78,8 @@ export function safeFsError(
   return code === 'ERR_INVALID_PATH' ||
     code === 'ERR_INVALID_DATA' ||
     code === 'ERR_INVALID_RANGE' ||
-    code === 'ERR_INVALID_EDIT'
+    code === 'ERR_INVALID_EDIT' ||
+    code === 'ERR_INVALID_PATTERN'
     ? new ValidationError(code, MESSAGES[code], full)
     : new FsError(code, MESSAGES[code], full);
 }

@@ -1,6 +1,6 @@
 export { messageOf, type SafeFsErrorCode } from './error-codes.js';
 export type { EntryType, FileInfo } from './file-info.js';
-export type { ListEntry, Listing } from './listing.js';
+export type { ListEntry, Listing, ListLimit } from './listing.js';
 export {
   type CallOptions,
   DEFAULTS,
@@ -10,6 +10,12 @@ export {
   type SymlinkPolicy,
 } from './options.js';
 export { type ParsedPath, type PathLimits, parsePath } from './path-input.js';
+export {
+  MAX_PATTERN_LENGTH,
+  MAX_PATTERN_WILDCARDS,
+  MAX_PATTERNS,
+  type PatternList,
+} from './path-patterns.js';
 export {
   type AppendOptions,
   createSafeFs,

@@ -3,6 +3,7 @@ import { closeQuietly, dirPath, entryPath, O, openFd } from './descriptor.js';
 import { safeFsError } from './error-codes.js';
 import { type EntryType, entryTypeOf } from './file-info.js';
 import { errnoOf, fromOsError } from './os-errors.js';
+import type { PathFilter } from './path-patterns.js';
 
 /** One entry of a listing. */
 export interface ListEntry {
@@ -12,36 +13,57 @@ export interface ListEntry {
   readonly type: EntryType;
 }
 
+/** A limit that cut a listing short. */
+export type ListLimit = 'maxEntries' | 'maxDepth' | 'maxListVisited';
+
 /** A listing: entries sorted by path within each directory, and whether a limit cut it short. */
 export interface Listing {
   readonly entries: readonly ListEntry[];
-  /** `true` when `maxEntries` or `maxDepth` left entries out. */
+  /** `true` when a limit left entries out (`truncatedBy` says which). */
   readonly truncated: boolean;
+  /** The limits that left entries out, in the order first met; empty when `truncated` is `false`. */
+  readonly truncatedBy: readonly ListLimit[];
+  /** Directory entries read, returned or not (at most the instance's `maxListVisited`). */
+  readonly visited: number;
 }
 
 /** Limits of one {@link listTree}. */
 export interface ListLimits {
   readonly maxEntries: number;
   readonly maxDepth: number;
+  /** Most directory entries read in all, matching or not. */
+  readonly maxVisited: number;
   /** Whether a deeper level was asked for: only then does stopping at `maxDepth` count as truncation. */
   readonly recursive: boolean;
+  readonly filter: PathFilter;
   readonly signal: AbortSignal | undefined;
 }
 
 interface State {
   readonly entries: ListEntry[];
-  truncated: boolean;
+  readonly truncatedBy: Set<ListLimit>;
+  visited: number;
 }
 
 /**
  * Lists the opened directory `fd`, descending (when `maxDepth > 1`) into subdirectories opened
  * `O_DIRECTORY|O_NOFOLLOW` relative to their parent's descriptor: a symbolic link is listed as a link
  * and never entered, and a directory swapped for a link during the walk is skipped, not followed.
+ * Only entries the filter matches are returned; every directory it does not exclude is walked.
  */
 export async function listTree(fd: number, real: string, limits: ListLimits): Promise<Listing> {
-  const state: State = { entries: [], truncated: false };
+  const state: State = { entries: [], truncatedBy: new Set(), visited: 0 };
   await listInto(fd, real, '', 1, limits, state);
-  return { entries: state.entries, truncated: state.truncated };
+  return {
+    entries: state.entries,
+    truncated: state.truncatedBy.size > 0,
+    truncatedBy: [...state.truncatedBy],
+    visited: state.visited,
+  };
+}
+
+interface Candidate extends ListEntry {
+  readonly matches: boolean;
 }
 
 async function listInto(
@@ -53,7 +75,7 @@ async function listInto(
   state: State,
 ): Promise<void> {
   if (limits.signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');
-  const here: ListEntry[] = [];
+  const here: Candidate[] = [];
   let handle: Awaited<ReturnType<typeof opendir>>;
   try {
     handle = await opendir(dirPath(fd, real), { bufferSize: 64 });
@@ -61,24 +83,41 @@ async function listInto(
     throw fromOsError(error, 'list_opendir');
   }
   const room = limits.maxEntries - state.entries.length;
+  let matchesHere = 0;
+  // leaving the loop closes the handle
   for await (const dirent of handle) {
-    if (here.length >= room) {
-      state.truncated = true;
-      break; // leaving the loop closes the handle
+    if (matchesHere >= room) {
+      state.truncatedBy.add('maxEntries');
+      break;
     }
-    here.push({ name: dirent.name, path: prefix + dirent.name, type: entryTypeOf(dirent) });
+    if (state.visited >= limits.maxVisited) {
+      state.truncatedBy.add('maxListVisited');
+      break;
+    }
+    state.visited++;
+    const path = prefix + dirent.name;
+    if (limits.filter.excludes(path)) continue;
+    const matches = limits.filter.matches(path);
+    if (matches) matchesHere++;
+    here.push({ name: dirent.name, path, type: entryTypeOf(dirent), matches });
   }
   here.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of here) {
-    if (state.entries.length >= limits.maxEntries) {
-      state.truncated = true;
-      return;
+  for (const { matches, ...entry } of here) {
+    if (matches) {
+      if (state.entries.length >= limits.maxEntries) {
+        state.truncatedBy.add('maxEntries');
+        return;
+      }
+      state.entries.push(entry);
     }
-    state.entries.push(entry);
     if (entry.type !== 'directory') continue;
     if (depth >= limits.maxDepth) {
-      if (limits.recursive) state.truncated = true;
+      if (limits.recursive) state.truncatedBy.add('maxDepth');
       continue;
+    }
+    if (state.visited >= limits.maxVisited) {
+      state.truncatedBy.add('maxListVisited'); // a directory left unread may hold entries
+      return;
     }
     let child: number;
     try {

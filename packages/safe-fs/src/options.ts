@@ -42,6 +42,11 @@ export interface SafeFsOptions {
   readonly maxListEntries?: number;
   /** Deepest level a recursive `list` descends to (1 = the directory's own entries). Default 8. */
   readonly maxListDepth?: number;
+  /**
+   * Most directory entries one `list` reads, returned or not (then `truncated: true`, `truncatedBy`
+   * holding `maxListVisited`): bounds a search whose pattern matches little. Default 100,000.
+   */
+  readonly maxListVisited?: number;
   /** Longest path accepted, in UTF-8 bytes. Default 4,096. */
   readonly maxPathBytes?: number;
   /** Longest path component accepted, in UTF-8 bytes. Default 255. */
@@ -71,6 +76,7 @@ export const DEFAULTS: {
   readonly hardLinks: HardLinkPolicy;
   readonly maxListEntries: number;
   readonly maxListDepth: number;
+  readonly maxListVisited: number;
   readonly maxPathBytes: number;
   readonly maxComponentBytes: number;
   readonly durable: boolean;
@@ -81,6 +87,7 @@ export const DEFAULTS: {
   hardLinks: 'refuse-writes',
   maxListEntries: 1000,
   maxListDepth: 8,
+  maxListVisited: 100_000,
   maxPathBytes: 4096,
   maxComponentBytes: 255,
   durable: true,

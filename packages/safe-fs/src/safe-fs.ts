@@ -30,6 +30,7 @@ import {
 } from './options.js';
 import { errnoOf, fromOsError } from './os-errors.js';
 import { type PathLimits, parsePath } from './path-input.js';
+import { compilePathFilter, type PatternList } from './path-patterns.js';
 import { readBounded } from './read-bounded.js';
 import {
   type Location,
@@ -80,6 +81,14 @@ export interface ListOptions extends CallOptions {
   readonly maxDepth?: number;
   /** At most the instance's `maxListEntries`. */
   readonly maxEntries?: number;
+  /**
+   * Return only entries whose path relative to the listed directory matches one of these globs
+   * (picomatch syntax, `/`-separated, dotfiles included, case-sensitive). Directories are still walked
+   * to find matches below them.
+   */
+  readonly match?: PatternList;
+  /** Skip entries matching one of these globs: neither returned nor, if directories, entered. */
+  readonly exclude?: PatternList;
 }
 
 export interface StatOptions extends CallOptions {
@@ -136,6 +145,7 @@ interface Settings {
   readonly hardLinks: HardLinkPolicy;
   readonly maxListEntries: number;
   readonly maxListDepth: number;
+  readonly maxListVisited: number;
   readonly limits: PathLimits;
   readonly durable: boolean;
   readonly sink: EventSink;
@@ -281,6 +291,7 @@ export class SafeFs {
       hardLinks,
       maxListEntries: positiveInteger('maxListEntries', options.maxListEntries, DEFAULTS.maxListEntries),
       maxListDepth: positiveInteger('maxListDepth', options.maxListDepth, DEFAULTS.maxListDepth),
+      maxListVisited: positiveInteger('maxListVisited', options.maxListVisited, DEFAULTS.maxListVisited),
       limits: {
         maxPathBytes: positiveInteger('maxPathBytes', options.maxPathBytes, DEFAULTS.maxPathBytes),
         maxComponentBytes: positiveInteger(
@@ -340,9 +351,13 @@ export class SafeFs {
     return this.#run('append', options, () => this.#append(path, data, options, 0));
   }
 
-  /** Lists a directory (sorted by name per directory), bounded in entries and depth. */
+  /**
+   * Lists a directory (sorted by name per directory), bounded in entries, depth and entries read;
+   * with `match`/`exclude`, only the entries whose relative path the globs select.
+   */
   list(path: string, options: ListOptions = {}): Promise<Listing> {
     return this.#run('list', options, async () => {
+      const filter = compilePathFilter(options.match, options.exclude);
       const maxEntries = capped(options.maxEntries, this.#settings.maxListEntries);
       const maxDepth = options.recursive ? capped(options.maxDepth, this.#settings.maxListDepth) : 1;
       const location = await this.#place(path);
@@ -351,7 +366,9 @@ export class SafeFs {
         return await listTree(dir.fd, dir.real, {
           maxEntries,
           maxDepth,
+          maxVisited: this.#settings.maxListVisited,
           recursive: options.recursive === true,
+          filter,
           signal: options.signal,
         });
       } finally {
