@@ -1,6 +1,6 @@
 import { type CallPolicy, getSecurityContext, type PolicyMap } from '@mcp-warden/core';
 import type { Executor } from '@mcp-warden/safe-exec';
-import { MAX_EDITS, type SafeFs } from '@mcp-warden/safe-fs';
+import { MAX_EDITS, MAX_PATTERN_LENGTH, MAX_PATTERNS, type SafeFs } from '@mcp-warden/safe-fs';
 import { boundedString, pathString } from '@mcp-warden/validation';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
@@ -23,6 +23,7 @@ export const DEMO_POLICIES: PolicyMap = {
   tools: {
     read_file: { scopes: [SCOPES.read] },
     list_directory: { scopes: [SCOPES.read] },
+    search_files: { scopes: [SCOPES.read] },
     write_file: { scopes: [SCOPES.write], cost: 2 },
     edit_file: { scopes: [SCOPES.write], cost: 2 },
     run_command: { scopes: [SCOPES.exec], cost: 5 },
@@ -47,6 +48,7 @@ export interface DemoDependencies {
 // request when stateless).
 const path = pathString();
 const fileContent = boundedString({ maxChars: 1_000_000, multiline: true });
+const globs = z.array(boundedString({ maxChars: MAX_PATTERN_LENGTH })).max(MAX_PATTERNS);
 const commandName = boundedString({ maxChars: 64, pattern: /^[A-Za-z0-9_.-]+$/ });
 const commandArgs = z
   .array(boundedString({ maxChars: 4_096 }))
@@ -66,6 +68,7 @@ const schemas = {
       .max(MAX_EDITS),
     dryRun: z.boolean().default(false),
   }),
+  searchInput: z.object({ path, patterns: globs.min(1), exclude: globs.default([]) }),
   commandInput: z.object({ command: commandName, args: commandArgs }),
   readOutput: z.object({ path: z.string(), content: z.string() }),
   writeOutput: z.object({ path: z.string(), bytes: z.number() }),
@@ -170,6 +173,33 @@ export function registerDemoSurface(server: McpServer, { fs, exec }: DemoDepende
       const text = entries
         .map((entry) => `${entry.type === 'directory' ? 'd' : '-'} ${entry.name}`)
         .join('\n');
+      return {
+        content: [{ type: 'text', text: listing.truncated ? `${text}\n… (truncated)` : text }],
+        structuredContent: { entries, truncated: listing.truncated },
+      };
+    },
+  );
+
+  server.registerTool(
+    'search_files',
+    {
+      title: 'Search files by pattern',
+      description:
+        'Finds entries under a directory inside the allowed roots whose relative path matches a glob (e.g. **/*.ts); excluded directories (e.g. node_modules/**) are not entered.',
+      inputSchema: schemas.searchInput,
+      outputSchema: schemas.listOutput,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (args, extra) => {
+      const listing = await fs.list(args.path, {
+        recursive: true,
+        match: args.patterns,
+        exclude: args.exclude,
+        signal: extra.signal,
+        context: getSecurityContext(extra),
+      });
+      const entries = listing.entries.map((entry) => ({ name: entry.path, type: entry.type }));
+      const text = entries.map((entry) => entry.name).join('\n') || 'no match';
       return {
         content: [{ type: 'text', text: listing.truncated ? `${text}\n… (truncated)` : text }],
         structuredContent: { entries, truncated: listing.truncated },

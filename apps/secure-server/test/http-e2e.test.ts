@@ -54,6 +54,19 @@ describe('the reference server over HTTP with JWT auth', () => {
     expect(
       (listing.structuredContent as { entries: { name: string }[] }).entries.map((e) => e.name).sort(),
     ).toEqual(['hello.txt', 'sub']);
+    const found = await client.callTool({
+      name: 'search_files',
+      arguments: { path: '.', patterns: ['**/*.txt'], exclude: ['hello*'] },
+    });
+    expect(found.structuredContent).toEqual({
+      entries: [{ name: 'sub/new.txt', type: 'file' }],
+      truncated: false,
+    });
+    const escape = await client.callTool({
+      name: 'search_files',
+      arguments: { path: '.', patterns: ['../**'] },
+    });
+    expect(codeOf(escape)).toBe('ERR_INVALID_PATTERN');
     const ls = await client.callTool({ name: 'run_command', arguments: { command: 'ls', args: ['sub'] } });
     expect(ls.structuredContent).toMatchObject({
       exitCode: 0,

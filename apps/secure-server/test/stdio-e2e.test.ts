@@ -39,6 +39,7 @@ describe('the built binary over stdio', () => {
         'list_directory',
         'read_file',
         'run_command',
+        'search_files',
         'whoami',
         'write_file',
       ]);
