@@ -62,11 +62,11 @@ describe('the reference server over HTTP with JWT auth', () => {
       entries: [{ name: 'sub/new.txt', type: 'file' }],
       truncated: false,
     });
-    const escape = await client.callTool({
+    const upward = await client.callTool({
       name: 'search_files',
       arguments: { path: '.', patterns: ['../**'] },
     });
-    expect(codeOf(escape)).toBe('ERR_INVALID_PATTERN');
+    expect(codeOf(upward)).toBe('ERR_INVALID_PATTERN');
     const ls = await client.callTool({ name: 'run_command', arguments: { command: 'ls', args: ['sub'] } });
     expect(ls.structuredContent).toMatchObject({
       exitCode: 0,
