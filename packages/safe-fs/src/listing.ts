@@ -14,7 +14,7 @@ export interface ListEntry {
 }
 
 /** A limit that cut a listing short. */
-export type ListLimit = 'maxEntries' | 'maxDepth' | 'maxListVisited';
+export type ListLimit = 'maxEntries' | 'maxDepth' | 'maxListVisited' | 'maxListMs';
 
 /** A listing: entries sorted by path within each directory, and whether a limit cut it short. */
 export interface Listing {
@@ -33,6 +33,8 @@ export interface ListLimits {
   readonly maxDepth: number;
   /** Most directory entries read in all, matching or not. */
   readonly maxVisited: number;
+  /** `performance.now()` after which no more entries are read: bounds the cost of matching patterns. */
+  readonly deadline: number;
   /** Whether a deeper level was asked for: only then does stopping at `maxDepth` count as truncation. */
   readonly recursive: boolean;
   readonly filter: PathFilter;
@@ -94,6 +96,10 @@ async function listInto(
       state.truncatedBy.add('maxListVisited');
       break;
     }
+    if (performance.now() > limits.deadline) {
+      state.truncatedBy.add('maxListMs');
+      break;
+    }
     state.visited++;
     const path = prefix + dirent.name;
     if (limits.filter.excludes(path)) continue;
@@ -117,6 +123,10 @@ async function listInto(
     }
     if (state.visited >= limits.maxVisited) {
       state.truncatedBy.add('maxListVisited'); // a directory left unread may hold entries
+      return;
+    }
+    if (performance.now() > limits.deadline) {
+      state.truncatedBy.add('maxListMs');
       return;
     }
     let child: number;

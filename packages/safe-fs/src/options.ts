@@ -47,6 +47,12 @@ export interface SafeFsOptions {
    * holding `maxListVisited`): bounds a search whose pattern matches little. Default 100,000.
    */
   readonly maxListVisited?: number;
+  /**
+   * Most milliseconds one `list` spends reading and matching entries (then `truncated: true`,
+   * `truncatedBy` holding `maxListMs`): bounds a search over names crafted against its patterns,
+   * whose matching backtracks. Default 10,000.
+   */
+  readonly maxListMs?: number;
   /** Longest path accepted, in UTF-8 bytes. Default 4,096. */
   readonly maxPathBytes?: number;
   /** Longest path component accepted, in UTF-8 bytes. Default 255. */
@@ -77,6 +83,7 @@ export const DEFAULTS: {
   readonly maxListEntries: number;
   readonly maxListDepth: number;
   readonly maxListVisited: number;
+  readonly maxListMs: number;
   readonly maxPathBytes: number;
   readonly maxComponentBytes: number;
   readonly durable: boolean;
@@ -88,6 +95,7 @@ export const DEFAULTS: {
   maxListEntries: 1000,
   maxListDepth: 8,
   maxListVisited: 100_000,
+  maxListMs: 10_000,
   maxPathBytes: 4096,
   maxComponentBytes: 255,
   durable: true,

@@ -146,6 +146,7 @@ interface Settings {
   readonly maxListEntries: number;
   readonly maxListDepth: number;
   readonly maxListVisited: number;
+  readonly maxListMs: number;
   readonly limits: PathLimits;
   readonly durable: boolean;
   readonly sink: EventSink;
@@ -292,6 +293,7 @@ export class SafeFs {
       maxListEntries: positiveInteger('maxListEntries', options.maxListEntries, DEFAULTS.maxListEntries),
       maxListDepth: positiveInteger('maxListDepth', options.maxListDepth, DEFAULTS.maxListDepth),
       maxListVisited: positiveInteger('maxListVisited', options.maxListVisited, DEFAULTS.maxListVisited),
+      maxListMs: positiveInteger('maxListMs', options.maxListMs, DEFAULTS.maxListMs),
       limits: {
         maxPathBytes: positiveInteger('maxPathBytes', options.maxPathBytes, DEFAULTS.maxPathBytes),
         maxComponentBytes: positiveInteger(
@@ -367,6 +369,7 @@ export class SafeFs {
           maxEntries,
           maxDepth,
           maxVisited: this.#settings.maxListVisited,
+          deadline: performance.now() + this.#settings.maxListMs,
           recursive: options.recursive === true,
           filter,
           signal: options.signal,

@@ -227,6 +227,27 @@ describe('list with match and exclude', () => {
     });
   });
 
+  it('names crafted against a pattern (its matching backtracks) stop the search at maxListMs, and it says so', async () => {
+    const box = sandbox();
+    // `*a*a*b` (3 runs of *, the most allowed) against 255-byte names of a's takes milliseconds a name.
+    mkdirSync(join(box.root, 'crafted'));
+    for (let i = 0; i < 300; i++)
+      writeFileSync(join(box.root, 'crafted', `${'a'.repeat(250)}${1000 + i}`), '');
+    const fs = safeFsFor(box, { maxListMs: 50 });
+    const started = performance.now();
+    const listing = await fs.list('crafted', { match: '*a*a*b' });
+    const tookMs = performance.now() - started;
+    expect(listing).toMatchObject({ entries: [], truncated: true, truncatedBy: ['maxListMs'] });
+    expect(listing.visited).toBeLessThan(300);
+    console.info(`stopped after ${listing.visited} of 300 crafted names, ${tookMs.toFixed(0)} ms`);
+    // must-allow: an ordinary search of the same tree is not cut by the default budget
+    const roomy = safeFsFor(box);
+    expect(await roomy.list('crafted', { match: '*1299' })).toMatchObject({ truncated: false, visited: 300 });
+    for (const maxListMs of [0, -1, 1.5, Number.POSITIVE_INFINITY]) {
+      expect(() => createSafeFs({ roots: [box.root], maxListMs })).toThrow(ConfigError);
+    }
+  });
+
   it('maxEntries counts only matches; an aborted signal stops a search; maxListVisited is validated', async () => {
     const box = sandbox();
     wide(box, 'many', 40);
