@@ -251,7 +251,7 @@ function walkLevel(
         w.argv.push(entry.canonical);
         return at + 1;
       }
-      const next = all[at + 1];
+      const next = all[at + 1] ?? entry.spec.valueWhenLast;
       if (next === undefined) throw argumentRejected(`${entry.canonical} needs a value`);
       emitOptionValue(w, entry.canonical, rule, next, what, 'required');
       return at + 2;
@@ -278,7 +278,7 @@ function walkLevel(
         w.argv.push(entry.canonical);
         return at + 1;
       }
-      const next = all[at + 1];
+      const next = all[at + 1] ?? entry.spec.valueWhenLast;
       if (next === undefined) throw argumentRejected(`${entry.canonical} needs a value`);
       emitOptionValue(w, entry.canonical, rule, next, what, 'required');
       return at + 2;
@@ -294,7 +294,7 @@ function walkLevel(
     w.argv.push(entry.canonical);
     const kind = entry.spec.value ?? 'none';
     if (kind === 'none') return at + 1;
-    const next = all[at + 1];
+    const next = all[at + 1] ?? entry.spec.valueWhenLast;
     if (next === undefined) throw argumentRejected(`${entry.canonical} needs a value`);
     w.value(entry.spec.rule ?? TEXT_RULE, next, `value of ${entry.canonical}`);
     return at + 2;

@@ -1,5 +1,6 @@
 import { ConfigError } from '@mcp-warden/core';
-import type { ArgumentSpec, ExecPolicy } from './policy.js';
+import { judgeValue } from './argument-rule.js';
+import type { ArgumentSpec, ExecPolicy, OptionSpec } from './policy.js';
 
 /** One thing wrong with a policy: where (`commands.git.subcommands.log.options.--format`) and why. */
 export interface PolicyProblem {
@@ -152,6 +153,7 @@ const optionSpec: Shape = object({
     }
   }),
   value: oneOf(['none', 'required', 'optional']),
+  valueWhenLast: string,
   rule,
 });
 
@@ -268,6 +270,8 @@ function crossChecks(policy: ExecPolicy, problems: PolicyProblem[]): void {
           }
           owner.set(spelling, option);
         }
+        if (spec.valueWhenLast !== undefined)
+          valueWhenLastProblems(`${path}.options.${option}`, spec, problems);
       }
       if (level.lastPositionalAfterSeparator === true) {
         if (level.afterSeparator === undefined) {
@@ -289,6 +293,20 @@ function crossChecks(policy: ExecPolicy, problems: PolicyProblem[]): void {
         }
       }
     }
+  }
+}
+
+/** `valueWhenLast` belongs to an option with a required value, and its own rule must accept it. */
+function valueWhenLastProblems(path: string, spec: OptionSpec, problems: PolicyProblem[]): void {
+  if (spec.value !== 'required') {
+    problems.push({ path: `${path}.valueWhenLast`, reason: "needs value: 'required'" });
+    return;
+  }
+  try {
+    judgeValue(spec.rule ?? { type: 'text' }, spec.valueWhenLast!, 'valueWhenLast', Number.MAX_SAFE_INTEGER);
+  } catch (error) {
+    const reason = (error as { data?: { reason?: string } }).data?.reason ?? 'rejected';
+    problems.push({ path: `${path}.valueWhenLast`, reason: `is refused by its rule (${reason})` });
   }
 }
 

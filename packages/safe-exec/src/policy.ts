@@ -61,6 +61,12 @@ export interface OptionSpec {
    * `--opt=v` for a long canonical name; for a short one `-o v` when required, `-ov` when optional.
    */
   readonly value?: 'none' | 'required' | 'optional';
+  /**
+   * For a `required` value: what the program takes when the option is the last argument and has
+   * none (git's `--merged` alone means `--merged=HEAD`). The checker then passes it explicitly; it is
+   * judged by `rule` like any other value. Anywhere else the next argument is the value, as in git.
+   */
+  readonly valueWhenLast?: string;
   /** How the value is judged. Default: `{ type: 'text' }`. */
   readonly rule?: ArgumentRule;
 }

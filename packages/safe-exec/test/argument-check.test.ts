@@ -199,6 +199,21 @@ describe('checkArguments: subcommands and value rules', () => {
     expect(listed.paths.map((path) => listed.argv[path.index])).toEqual(['src', 'b']);
   });
 
+  it('git branch --merged/--contains alone mean HEAD (passed explicitly); anywhere else the next argument is the commit', () => {
+    expect(argvOf(gitPolicy(), ['branch', '--merged']).slice(-1)).toEqual(['--merged=HEAD']);
+    expect(argvOf(gitPolicy(), ['branch', '-a', '--no-contains']).slice(-2)).toEqual([
+      '--all',
+      '--no-contains=HEAD',
+    ]);
+    expect(argvOf(gitPolicy(), ['branch', '--contains', 'main']).slice(-1)).toEqual(['--contains=main']);
+    // As in git, a following option is taken as the commit, and a commit never starts with -.
+    expect(codeOf(gitPolicy(), ['branch', '--merged', '--all'])).toBe('ERR_ARGUMENT_REJECTED');
+    expect(codeOf(gitPolicy(), ['branch', '--merged', '--'])).toBe('ERR_ARGUMENT_REJECTED');
+    expect(codeOf(gitPolicy(), ['branch', '--merged', 'main', 'evil'])).toBe('ERR_ARGUMENT_REJECTED');
+    // An option without that default still needs its value.
+    expect(codeOf(gitPolicy(), ['branch', '--points-at'])).toBe('ERR_ARGUMENT_REJECTED');
+  });
+
   it('applies number, enum and pattern rules to option values', () => {
     expect(codeOf(grepPolicy(), ['-m', 'x', 'p'])).toBe('ERR_ARGUMENT_REJECTED');
     expect(codeOf(grepPolicy(), ['-m', '100001', 'p'])).toBe('ERR_ARGUMENT_REJECTED');

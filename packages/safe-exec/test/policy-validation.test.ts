@@ -120,6 +120,30 @@ describe('parseExecPolicy', () => {
     ]);
   });
 
+  it('refuses valueWhenLast on an option without a required value, or one its own rule refuses', () => {
+    const problems = policyProblems({
+      commands: {
+        a: {
+          executable: 'a',
+          options: {
+            '--flag': { valueWhenLast: 'x' },
+            '--level': { value: 'required', valueWhenLast: 'high', rule: { type: 'enum', values: ['low'] } },
+            '--from': { value: 'required', valueWhenLast: '-rf' },
+            '--since': { value: 'required', valueWhenLast: 'HEAD' },
+          },
+        },
+      },
+    });
+    expect(problems).toEqual([
+      { path: 'commands.a.options.--flag.valueWhenLast', reason: "needs value: 'required'" },
+      {
+        path: 'commands.a.options.--level.valueWhenLast',
+        reason: 'is refused by its rule (not one of the allowed values)',
+      },
+      { path: 'commands.a.options.--from.valueWhenLast', reason: 'is refused by its rule (starts with -)' },
+    ]);
+  });
+
   it('refuses lastPositionalAfterSeparator without afterSeparator or with insertSeparator', () => {
     const problems = policyProblems({
       commands: {

@@ -415,6 +415,10 @@ describe('git blame, branch (listing) and ls-files: legitimate uses', () => {
     expect(await run('branch', '--contains', 'HEAD')).toBe('* main\n  zeta\n');
     expect(await run('branch', '--merged', 'main')).toBe('* main\n  topic\n');
     expect(await run('branch', '--no-merged=main')).toBe('  zeta\n');
+    // Alone, as the last argument, the commit is HEAD (main here).
+    expect(await run('branch', '--merged')).toBe('* main\n  topic\n');
+    expect(await run('branch', '-v', '--contains')).toMatch(/^\* main .*\n {2}zeta /);
+    expect(await run('branch', '--no-merged')).toBe('  zeta\n');
     expect(await run('branch', '--points-at', 'HEAD~1')).toBe('  topic\n');
     expect(await run('branch', '--sort=-committerdate')).toMatch(/^ {2}zeta\n/);
     expect(await run('branch', '--sort', 'refname', '-r')).toBe('');

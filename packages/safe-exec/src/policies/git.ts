@@ -193,7 +193,8 @@ const blameOptions: Record<string, OptionSpec> = {
  * `git branch`, listing only: no positional at all (`git branch <name>` creates a branch, and after
  * `--list` a pattern is the only thing a positional could be), and none of the options that write
  * (`-d -D -m -M -c -C -f -t -u --set-upstream-to --unset-upstream --edit-description
- * --create-reflog --recurse-submodules`). `--merged`/`--contains` take their commit as a value.
+ * --create-reflog --recurse-submodules`). `--merged`/`--contains` take their commit as a value;
+ * as the last argument, without one, they mean HEAD (passed as `--merged=HEAD`), as in git.
  */
 const branchOptions: Record<string, OptionSpec> = {
   '--list': { aliases: ['-l'] },
@@ -201,10 +202,10 @@ const branchOptions: Record<string, OptionSpec> = {
   '--remotes': { aliases: ['-r'] },
   '--verbose': { aliases: ['-v'] },
   '--show-current': flag,
-  '--contains': { value: 'required', rule: REVISION },
-  '--no-contains': { value: 'required', rule: REVISION },
-  '--merged': { value: 'required', rule: REVISION },
-  '--no-merged': { value: 'required', rule: REVISION },
+  '--contains': { value: 'required', valueWhenLast: 'HEAD', rule: REVISION },
+  '--no-contains': { value: 'required', valueWhenLast: 'HEAD', rule: REVISION },
+  '--merged': { value: 'required', valueWhenLast: 'HEAD', rule: REVISION },
+  '--no-merged': { value: 'required', valueWhenLast: 'HEAD', rule: REVISION },
   '--points-at': { value: 'required', rule: REVISION },
   '--sort': { value: 'required', rule: SORT_KEY },
   '--ignore-case': { aliases: ['-i'] },
