@@ -1,5 +1,6 @@
 export { messageOf, type SafeFsErrorCode } from './error-codes.js';
 export type { EntryType, FileInfo } from './file-info.js';
+export { MAX_LINES } from './line-read.js';
 export type { ListEntry, Listing, ListLimit } from './listing.js';
 export {
   type CallOptions,

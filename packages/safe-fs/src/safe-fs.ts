@@ -20,6 +20,7 @@ import {
 import { unifiedDiff } from './edit-diff.js';
 import { safeFsError } from './error-codes.js';
 import { entryTypeOf, type FileInfo, fileInfoOf } from './file-info.js';
+import { lineRange, readLines } from './line-read.js';
 import { type Listing, listTree } from './listing.js';
 import {
   type CallOptions,
@@ -60,6 +61,19 @@ export type TextEncoding = 'utf-8' | 'utf-16le';
 export interface ReadTextOptions extends ReadOptions {
   /** Default `utf-8`. */
   readonly encoding?: TextEncoding;
+  /**
+   * Only the first `head` lines (each with its line feed as stored; all of them if the file has
+   * fewer). A positive integer up to `MAX_LINES` (100,000); not with `tail`, `offset` or `length`, and
+   * only for `utf-8` (otherwise `ERR_INVALID_RANGE`). The file may be larger than `maxReadBytes`; the
+   * lines may not (`ERR_FILE_TOO_LARGE`, reason `lines_over_limit`).
+   */
+  readonly head?: number;
+  /**
+   * Only the last `tail` lines, read backwards from the end (a final line feed ends the last line).
+   * The same rules as `head`: a positive integer up to `MAX_LINES` (100,000), alone, `utf-8` only, and
+   * the lines must fit in `maxReadBytes` however large the file is.
+   */
+  readonly tail?: number;
 }
 
 export interface WriteOptions extends CallOptions {
@@ -324,13 +338,19 @@ export class SafeFs {
     return this.#run('read', options, () => this.#read(path, options));
   }
 
-  /** Reads a regular file as text, refusing invalid sequences for the encoding. */
+  /**
+   * Reads a regular file as text, refusing invalid sequences for the encoding; whole, a byte range,
+   * or (`head`/`tail`) its first or last lines.
+   */
   readText(path: string, options: ReadTextOptions = {}): Promise<string> {
     return this.#run('read', options, async () => {
       const encoding = options.encoding ?? 'utf-8';
       if (encoding !== 'utf-8' && encoding !== 'utf-16le')
         throw safeFsError('ERR_INVALID_ENCODING', 'unsupported');
-      return decodeText(await this.#read(path, options), encoding);
+      if (options.head === undefined && options.tail === undefined) {
+        return decodeText(await this.#read(path, options), encoding);
+      }
+      return decodeText(await this.#readLines(path, options, encoding), encoding);
     });
   }
 
@@ -584,6 +604,24 @@ export class SafeFs {
       return await this.#readOpened(fd, stats, options);
     } finally {
       // Closing a read-only descriptor writes nothing back: synchronous, like the fstat.
+      closeQuietly(fd);
+    }
+  }
+
+  /** The first or last lines of a file, opened and checked exactly as `#read` opens it. */
+  async #readLines(path: string, options: ReadTextOptions, encoding: TextEncoding): Promise<Buffer> {
+    const location = await this.#place(path);
+    const range = lineRange({ ...options, encoding });
+    if (range === undefined) return this.#read(path, options);
+    const { fd, stats } = await this.#openFile(path, location, 0);
+    try {
+      return await readLines(fd, {
+        ...range,
+        size: stats.size,
+        limit: this.#settings.maxReadBytes,
+        signal: options.signal,
+      });
+    } finally {
       closeQuietly(fd);
     }
   }
