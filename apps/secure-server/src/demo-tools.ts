@@ -1,7 +1,7 @@
 import { type CallPolicy, getSecurityContext, type PolicyMap } from '@mcp-warden/core';
 import type { Executor } from '@mcp-warden/safe-exec';
-import { MAX_EDITS, MAX_PATTERN_LENGTH, MAX_PATTERNS, type SafeFs } from '@mcp-warden/safe-fs';
-import { boundedString, pathString } from '@mcp-warden/validation';
+import { MAX_EDITS, MAX_LINES, MAX_PATTERN_LENGTH, MAX_PATTERNS, type SafeFs } from '@mcp-warden/safe-fs';
+import { boundedInt, boundedString, pathString } from '@mcp-warden/validation';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 
@@ -49,6 +49,7 @@ export interface DemoDependencies {
 const path = pathString();
 const fileContent = boundedString({ maxChars: 1_000_000, multiline: true });
 const globs = z.array(boundedString({ maxChars: MAX_PATTERN_LENGTH })).max(MAX_PATTERNS);
+const lineCount = boundedInt({ min: 1, max: MAX_LINES }).optional();
 const commandName = boundedString({ maxChars: 64, pattern: /^[A-Za-z0-9_.-]+$/ });
 const commandArgs = z
   .array(boundedString({ maxChars: 4_096 }))
@@ -59,6 +60,7 @@ const commandArgs = z
 // stateless server registers its tools once per request.
 const schemas = {
   pathInput: z.object({ path }),
+  readInput: z.object({ path, head: lineCount, tail: lineCount }),
   writeInput: z.object({ path, content: fileContent }),
   editInput: z.object({
     path,
@@ -93,13 +95,16 @@ export function registerDemoSurface(server: McpServer, { fs, exec }: DemoDepende
     'read_file',
     {
       title: 'Read a file',
-      description: 'Reads a UTF-8 text file inside the allowed roots.',
-      inputSchema: schemas.pathInput,
+      description:
+        'Reads a UTF-8 text file inside the allowed roots; with head or tail, only its first or last lines.',
+      inputSchema: schemas.readInput,
       outputSchema: schemas.readOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async (args, extra) => {
       const content = await fs.readText(args.path, {
+        ...(args.head === undefined ? {} : { head: args.head }),
+        ...(args.tail === undefined ? {} : { tail: args.tail }),
         signal: extra.signal,
         context: getSecurityContext(extra),
       });

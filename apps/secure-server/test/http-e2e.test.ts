@@ -78,6 +78,16 @@ describe('the reference server over HTTP with JWT auth', () => {
     expect(who.structuredContent).toMatchObject({ subject: 'alice', method: 'bearer' });
     const resource = await client.readResource({ uri: SENSITIVE_URI });
     expect(resource.contents[0]).toMatchObject({ uri: SENSITIVE_URI });
+    await client.callTool({
+      name: 'write_file',
+      arguments: { path: 'sub/log.txt', content: 'one\ntwo\nthree\nfour\n' },
+    });
+    const lines = (extra: Record<string, number>) =>
+      client.callTool({ name: 'read_file', arguments: { path: 'sub/log.txt', ...extra } });
+    expect(textOf(await lines({ head: 2 }))).toBe('one\ntwo\n');
+    expect(textOf(await lines({ tail: 1 }))).toBe('four\n');
+    expect(codeOf(await lines({ head: 1, tail: 1 }))).toBe('ERR_INVALID_RANGE');
+    expect(codeOf(await lines({ tail: 0 }))).toBe('ERR_INVALID_ARGUMENT');
     await client.close();
   });
 
