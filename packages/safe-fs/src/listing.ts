@@ -1,4 +1,5 @@
 import { opendir } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { closeQuietly, dirPath, entryPath, O, openFd } from './descriptor.js';
 import { safeFsError } from './error-codes.js';
 import { type EntryType, entryTypeOf } from './file-info.js';
@@ -45,7 +46,15 @@ interface State {
   readonly entries: ListEntry[];
   readonly truncatedBy: Set<ListLimit>;
   visited: number;
+  /** When the walk last let the event loop run. */
+  sliceStarted: number;
 }
+
+/**
+ * Longest stretch of reading and matching without a turn of the event loop. Entries already buffered
+ * come without one, and a pattern can cost milliseconds a name: other requests (and an abort) wait.
+ */
+const SLICE_MS = 10;
 
 /**
  * Lists the opened directory `fd`, descending (when `maxDepth > 1`) into subdirectories opened
@@ -54,7 +63,7 @@ interface State {
  * Only entries the filter matches are returned; every directory it does not exclude is walked.
  */
 export async function listTree(fd: number, real: string, limits: ListLimits): Promise<Listing> {
-  const state: State = { entries: [], truncatedBy: new Set(), visited: 0 };
+  const state: State = { entries: [], truncatedBy: new Set(), visited: 0, sliceStarted: performance.now() };
   await listInto(fd, real, '', 1, limits, state);
   return {
     entries: state.entries,
@@ -96,9 +105,15 @@ async function listInto(
       state.truncatedBy.add('maxListVisited');
       break;
     }
-    if (performance.now() > limits.deadline) {
+    const now = performance.now();
+    if (now > limits.deadline) {
       state.truncatedBy.add('maxListMs');
       break;
+    }
+    if (now - state.sliceStarted > SLICE_MS) {
+      await nextTurn();
+      state.sliceStarted = performance.now();
+      if (limits.signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');
     }
     state.visited++;
     const path = prefix + dirent.name;

@@ -248,6 +248,30 @@ describe('list with match and exclude', () => {
     }
   });
 
+  it('a slow search lets the event loop run: an abort arrives and stops it inside one directory', async () => {
+    const box = sandbox();
+    // 64 crafted names come in one directory read: without turns of the event loop in between, no
+    // timer could fire (and no other request be served) until all of them were matched.
+    mkdirSync(join(box.root, 'crafted'));
+    for (let i = 0; i < 64; i++)
+      writeFileSync(join(box.root, 'crafted', `${'a'.repeat(250)}${1000 + i}`), '');
+    const fs = safeFsFor(box);
+    const match = ['*a*a*b', '*a*a*c', '*a*a*d', '*a*a*e'];
+    const controller = new AbortController();
+    let turns = 0;
+    const timer = setTimeout(() => controller.abort(), 5);
+    const ticker = setInterval(() => turns++, 1);
+    try {
+      expect(await codeOf(fs.list('crafted', { match, signal: controller.signal }))).toBe('ERR_ABORTED');
+    } finally {
+      clearTimeout(timer);
+      clearInterval(ticker);
+    }
+    expect(turns).toBeGreaterThan(0);
+    // must-allow: the same search, not aborted, completes
+    expect(await fs.list('crafted', { match })).toMatchObject({ entries: [], truncated: false, visited: 64 });
+  });
+
   it('maxEntries counts only matches; an aborted signal stops a search; maxListVisited is validated', async () => {
     const box = sandbox();
     wide(box, 'many', 40);
