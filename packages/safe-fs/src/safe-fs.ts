@@ -20,7 +20,7 @@ import {
 import { unifiedDiff } from './edit-diff.js';
 import { safeFsError } from './error-codes.js';
 import { entryTypeOf, type FileInfo, fileInfoOf } from './file-info.js';
-import { lineRange, readLines } from './line-read.js';
+import { type LineRange, lineRange, readLines } from './line-read.js';
 import { type Listing, listTree } from './listing.js';
 import {
   type CallOptions,
@@ -611,8 +611,8 @@ export class SafeFs {
   /** The first or last lines of a file, opened and checked exactly as `#read` opens it. */
   async #readLines(path: string, options: ReadTextOptions, encoding: TextEncoding): Promise<Buffer> {
     const location = await this.#place(path);
-    const range = lineRange({ ...options, encoding });
-    if (range === undefined) return this.#read(path, options);
+    // Only called with `head` or `tail` set, so there is a range (or a refusal).
+    const range = lineRange({ ...options, encoding }) as LineRange;
     const { fd, stats } = await this.#openFile(path, location, 0);
     try {
       return await readLines(fd, {
