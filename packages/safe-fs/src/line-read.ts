@@ -1,5 +1,5 @@
-import { readFd } from './descriptor.js';
 import { safeFsError } from './error-codes.js';
+import { readBounded } from './read-bounded.js';
 
 /** Most lines one `readText` with `head` or `tail` returns. */
 export const MAX_LINES = 100_000;
@@ -68,19 +68,17 @@ function overLimit(limit: number): Error {
   return safeFsError('ERR_FILE_TOO_LARGE', 'lines_over_limit', { data: { limit } });
 }
 
-function checkSignal(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw safeFsError('ERR_ABORTED', 'aborted');
-}
-
-/** Reads into all of `buffer` from `position`, looping on short reads; the byte count (less at the end). */
-async function readAt(fd: number, buffer: Buffer, position: number): Promise<number> {
-  let total = 0;
-  while (total < buffer.length) {
-    const count = await readFd(fd, buffer, total, buffer.length - total, position + total);
-    if (count === 0) break;
-    total += count;
-  }
-  return total;
+/** Up to `length` bytes from `position` (fewer only at the end of the file), checking the signal first. */
+function readChunk(fd: number, position: number, length: number, request: LineRead): Promise<Buffer> {
+  return readBounded(fd, {
+    expected: length,
+    start: position,
+    cap: length,
+    capIsLimit: false,
+    limit: request.limit,
+    regular: true,
+    signal: request.signal,
+  });
 }
 
 /** From the start, chunk by chunk, up to and including the `count`th line feed. */
@@ -91,11 +89,9 @@ async function readHead(fd: number, request: LineRead): Promise<Buffer> {
   let wanted = request.count;
   while (position < request.size) {
     if (position >= request.limit) throw overLimit(request.limit);
-    checkSignal(request.signal);
     const length = Math.min(chunkSize, request.size - position, request.limit - position);
-    const chunk = Buffer.allocUnsafe(length);
-    const count = await readAt(fd, chunk, position);
-    const got = chunk.subarray(0, count);
+    const got = await readChunk(fd, position, length, request);
+    const count = got.length;
     for (let at = got.indexOf(LF); at !== -1; at = got.indexOf(LF, at + 1)) {
       if (--wanted === 0) {
         chunks.push(got.subarray(0, at + 1));
@@ -123,11 +119,10 @@ async function readTail(fd: number, request: LineRead): Promise<Buffer> {
   let start = 0;
   while (position > 0) {
     if (read >= request.limit) throw overLimit(request.limit);
-    checkSignal(request.signal);
     const length = Math.min(chunkSize, position, request.limit - read);
-    const chunk = Buffer.allocUnsafe(length);
+    const chunk = await readChunk(fd, position - length, length, request);
     // Every byte up to the size is needed: a file truncated meanwhile has lost lines already read.
-    if ((await readAt(fd, chunk, position - length)) < length) {
+    if (chunk.length < length) {
       throw safeFsError('ERR_FS_IO', 'file_truncated');
     }
     const isLast = position === request.size;
